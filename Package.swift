@@ -1,0 +1,48 @@
+// swift-tools-version: 6.0
+// SwiftGAN: GANs on ordinary CPUs, no Python.
+//
+// Layers depend downward only:
+//   GANTensor (tensors, kernels, RNG, safetensors) → GANAutograd (reverse-mode graph)
+//   → GANNN (layers, losses, optimizers) → GAN (models, training, evaluation) → gan (CLI)
+// GANData (datasets, image files) sits beside GANNN and depends on GANTensor only.
+import PackageDescription
+
+let package = Package(
+    name: "SwiftGAN",
+    platforms: [.macOS(.v13)],
+    products: [
+        .library(name: "GANTensor", targets: ["GANTensor"]),
+        .library(name: "GANAutograd", targets: ["GANAutograd"]),
+        .library(name: "GANNN", targets: ["GANNN"]),
+        .library(name: "GANData", targets: ["GANData"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+    ],
+    targets: [
+        // Native libraries from the system: OpenBLAS (Linux; macOS uses Accelerate) and zlib.
+        .systemLibrary(
+            name: "CBLAS", path: "Sources/CBLAS", pkgConfig: "openblas",
+            providers: [.apt(["libopenblas-dev"])]),
+        .systemLibrary(
+            name: "CZlib", path: "Sources/CZlib", pkgConfig: "zlib",
+            providers: [.apt(["zlib1g-dev"]), .brew(["zlib"])]),
+
+        .target(
+            name: "GANTensor",
+            dependencies: [.target(name: "CBLAS", condition: .when(platforms: [.linux]))]),
+        .target(name: "GANAutograd", dependencies: ["GANTensor"]),
+        .target(name: "GANNN", dependencies: ["GANAutograd"]),
+        .target(name: "GANData", dependencies: ["GANTensor", "CZlib"]),
+        .target(name: "GANTestSupport", dependencies: ["GANAutograd"], path: "Sources/GANTestSupport"),
+        .executableTarget(name: "gan-bench", dependencies: ["GANNN"]),
+
+        .testTarget(name: "GANTensorTests", dependencies: ["GANTensor", "GANTestSupport"]),
+        .testTarget(name: "GANAutogradTests", dependencies: ["GANAutograd", "GANTestSupport"]),
+        .testTarget(
+            name: "GANNNTests", dependencies: ["GANNN", "GANData", "GANTestSupport"],
+            resources: [.copy("Fixtures")]),
+        .testTarget(name: "GANDataTests", dependencies: ["GANData", "GANTestSupport"]),
+    ],
+    swiftLanguageModes: [.v5]
+)

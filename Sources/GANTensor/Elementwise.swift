@@ -1,0 +1,104 @@
+/// Elementwise kernels: unary maps and broadcasting binary/ternary maps, split across cores
+/// for large tensors. Every autodiff op on values goes through these.
+extension Tensor {
+    /// `f` applied to every element.
+    @inlinable
+    public func map(_ f: (Float) -> Float) -> Tensor {
+        var out = Tensor(uninitializedShape: shape)
+        let src = pointer, dst = out.storage.pointer
+        Parallel.forRanges(count) { r in
+            for i in r { dst[i] = f(src[i]) }
+        }
+        return out
+    }
+
+    /// `f(a, b)` elementwise, broadcasting `a` and `b` to a common shape.
+    @inlinable
+    public static func combine(_ a: Tensor, _ b: Tensor, op: String, _ f: (Float, Float) -> Float) -> Tensor {
+        let pa = a.pointer, pb = b.pointer
+        if a.shape == b.shape {
+            var out = Tensor(uninitializedShape: a.shape)
+            let dst = out.storage.pointer
+            Parallel.forRanges(a.count) { r in for i in r { dst[i] = f(pa[i], pb[i]) } }
+            return out
+        }
+        let outShape = Broadcast.shape(a.shape, b.shape, op: op)
+        var out = Tensor(uninitializedShape: outShape)
+        let dst = out.storage.pointer
+        if b.count == 1 && a.count == out.count {
+            let vb = pb[0]
+            Parallel.forRanges(a.count) { r in for i in r { dst[i] = f(pa[i], vb) } }
+            return out
+        }
+        if a.count == 1 && b.count == out.count {
+            let va = pa[0]
+            Parallel.forRanges(b.count) { r in for i in r { dst[i] = f(va, pb[i]) } }
+            return out
+        }
+        let plan = StridedPlan(
+            shape: outShape,
+            strides: [Broadcast.strides(of: a.shape, broadcastTo: outShape),
+                      Broadcast.strides(of: b.shape, broadcastTo: outShape)])
+        let n = plan.rowLength
+        let sa = plan.strides[0].last!, sb = plan.strides[1].last!
+        Parallel.forRanges(plan.rowCount, costPerElement: n) { rows in
+            for row in rows {
+                let oa = plan.rowOffset(row, operand: 0), ob = plan.rowOffset(row, operand: 1)
+                let o = dst + row * n
+                // Innermost loop: the common cases (0 or 1 strides) are all unit or broadcast reads.
+                for j in 0..<n { o[j] = f(pa[oa + j * sa], pb[ob + j * sb]) }
+            }
+        }
+        return out
+    }
+
+    /// `f(a, b, c)` elementwise for three tensors of one shape (used by fused pullbacks).
+    @inlinable
+    public static func combine3(
+        _ a: Tensor, _ b: Tensor, _ c: Tensor, op: String, _ f: (Float, Float, Float) -> Float
+    ) -> Tensor {
+        precondition(
+            a.shape == b.shape && b.shape == c.shape,
+            "\(op): expected three tensors of one shape, got \(a.shape), \(b.shape), \(c.shape)")
+        var out = Tensor(uninitializedShape: a.shape)
+        let pa = a.pointer, pb = b.pointer, pc = c.pointer, dst = out.storage.pointer
+        Parallel.forRanges(a.count) { r in for i in r { dst[i] = f(pa[i], pb[i], pc[i]) } }
+        return out
+    }
+
+    /// Materialises `self` broadcast to `shape` (a copy).
+    public func broadcast(to target: [Int]) -> Tensor {
+        if shape == target { return self }
+        let s = Broadcast.shape(shape, target, op: "broadcast(to:)")
+        precondition(s == target, "broadcast(to:): shape \(shape) cannot broadcast to \(target)")
+        return Tensor.combine(self, Tensor(zeros: target), op: "broadcast(to:)") { a, _ in a }
+    }
+
+    // MARK: Arithmetic on values (no autodiff; see GANAutograd for differentiable versions)
+
+    public static func + (a: Tensor, b: Tensor) -> Tensor { combine(a, b, op: "add") { $0 + $1 } }
+    public static func - (a: Tensor, b: Tensor) -> Tensor { combine(a, b, op: "subtract") { $0 - $1 } }
+    public static func * (a: Tensor, b: Tensor) -> Tensor { combine(a, b, op: "multiply") { $0 * $1 } }
+    public static func / (a: Tensor, b: Tensor) -> Tensor { combine(a, b, op: "divide") { $0 / $1 } }
+    public static func + (a: Tensor, s: Float) -> Tensor { a.map { $0 + s } }
+    public static func - (a: Tensor, s: Float) -> Tensor { a.map { $0 - s } }
+    public static func * (a: Tensor, s: Float) -> Tensor { a.map { $0 * s } }
+    public static func * (s: Float, a: Tensor) -> Tensor { a.map { s * $0 } }
+    public static func / (a: Tensor, s: Float) -> Tensor { a.map { $0 / s } }
+    public static prefix func - (a: Tensor) -> Tensor { a.map { -$0 } }
+
+    /// `self += alpha * x`, in place (shapes must match).
+    public mutating func addScaled(_ x: Tensor, alpha: Float) {
+        precondition(shape == x.shape, "addScaled: shapes \(shape) and \(x.shape) differ")
+        let src = x.pointer
+        withUnsafeMutableBufferPointer { p in
+            let dst = p.baseAddress!
+            Parallel.forRanges(p.count) { r in for i in r { dst[i] += alpha * src[i] } }
+        }
+    }
+
+    /// True when every element is finite (no NaN or ±∞).
+    public var isFinite: Bool {
+        withUnsafeBufferPointer { p in p.allSatisfy { $0.isFinite } }
+    }
+}

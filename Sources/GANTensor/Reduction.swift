@@ -1,0 +1,135 @@
+/// Reductions: sums over axes (accumulated in Double), unbroadcasting, and maxima with their indices.
+extension Tensor {
+    /// Sum of all elements, accumulated in Double.
+    public func sumAll() -> Float {
+        withUnsafeBufferPointer { p in
+            var s = 0.0
+            for v in p { s += Double(v) }
+            return Float(s)
+        }
+    }
+
+    /// Mean of all elements.
+    public func meanAll() -> Float { count == 0 ? .nan : Float(Double(sumAll()) / Double(count)) }
+
+    /// Largest element (NaN if any element is NaN).
+    public func maxAll() -> Float {
+        withUnsafeBufferPointer { p in
+            p.reduce(-Float.infinity) { $0.isNaN || $1.isNaN ? .nan : Swift.max($0, $1) }
+        }
+    }
+
+    /// Sum over `axes`; reduced dimensions are kept as 1 when `keepDims`, dropped otherwise.
+    public func sum(axes: [Int], keepDims: Bool = false) -> Tensor {
+        var keep = [Bool](repeating: true, count: rank)
+        for a in axes {
+            let axis = a < 0 ? a + rank : a
+            precondition(axis >= 0 && axis < rank, "sum(axes:): axis \(a) out of range for shape \(shape)")
+            keep[axis] = false
+        }
+        let reduced = Tensor.reduceSum(self, keep: keep)
+        if keepDims { return reduced }
+        return reduced.reshaped(zip(shape, keep).filter { $0.1 }.map { $0.0 })
+    }
+
+    /// Sums `self` down to `target`, the inverse of broadcasting `target` up to `self.shape`:
+    /// leading extra dimensions and dimensions where `target` has 1 are summed.
+    public func sum(toShape target: [Int]) -> Tensor {
+        if shape == target { return self }
+        let pad = rank - target.count
+        precondition(pad >= 0, "sum(toShape:): cannot reduce shape \(shape) to the larger rank of \(target)")
+        var keep = [Bool](repeating: false, count: rank)
+        for i in 0..<target.count {
+            let d = shape[i + pad], t = target[i]
+            precondition(t == d || t == 1, "sum(toShape:): shape \(shape) does not broadcast from \(target)")
+            keep[i + pad] = t == d
+        }
+        return Tensor.reduceSum(self, keep: keep).reshaped(target)
+    }
+
+    /// Sum over the dimensions where `keep` is false; the result has 1 in those dimensions.
+    static func reduceSum(_ x: Tensor, keep: [Bool]) -> Tensor {
+        let shape = x.shape
+        let outShape = zip(shape, keep).map { $1 ? $0 : 1 }
+        var out = Tensor(uninitializedShape: outShape)
+        let src = x.pointer, dst = out.storage.pointer
+        if out.count == 0 { return out }
+        if x.count == 0 { out.withUnsafeMutableBufferPointer { $0.update(repeating: 0) }; return out }
+
+        // Fast path: the reduced dimensions are a leading prefix ([N, F] → [1, F]):
+        // out[j] = Σ_i x[i·inner + j], rows added in order.
+        if let firstKept = keep.firstIndex(of: true), keep[firstKept...].allSatisfy({ $0 }),
+           keep[..<firstKept].allSatisfy({ !$0 }) {
+            let inner = out.count, outer = x.count / inner
+            Parallel.forRanges(inner, costPerElement: outer) { r in
+                var acc = [Double](repeating: 0, count: r.count)
+                for i in 0..<outer {
+                    let row = src + i * inner + r.lowerBound
+                    for j in 0..<r.count { acc[j] += Double(row[j]) }
+                }
+                for j in 0..<r.count { dst[r.lowerBound + j] = Float(acc[j]) }
+            }
+            return out
+        }
+        if !keep.contains(true) {
+            dst[0] = x.sumAll()
+            return out
+        }
+
+        // General case: kept dimensions index the output, reduced ones are walked by an odometer.
+        let inStrides = Broadcast.strides(of: shape, broadcastTo: shape)
+        var keptShape = [Int](), keptStrides = [Int](), redShape = [Int](), redStrides = [Int]()
+        for i in shape.indices {
+            if keep[i] { keptShape.append(shape[i]); keptStrides.append(inStrides[i]) }
+            else { redShape.append(shape[i]); redStrides.append(inStrides[i]) }
+        }
+        let reducedPlan = StridedPlan(shape: redShape, strides: [redStrides])
+        let rShape = reducedPlan.shape, rStrides = reducedPlan.strides[0]
+        let innerN = rShape.last!, innerStride = rStrides.last!
+        let outerShape = Array(rShape.dropLast()), outerStrides = Array(rStrides.dropLast())
+        let outerCount = outerShape.reduce(1, *)
+        Parallel.forRanges(out.count, costPerElement: x.count / out.count) { r in
+            for o in r {
+                // Offset of output element o in the input, from its kept multi-index.
+                var rem = o, base = 0
+                for d in stride(from: keptShape.count - 1, through: 0, by: -1) {
+                    base += (rem % keptShape[d]) * keptStrides[d]
+                    rem /= keptShape[d]
+                }
+                var acc = 0.0
+                for q in 0..<outerCount {
+                    var rq = q, off = base
+                    for d in stride(from: outerShape.count - 1, through: 0, by: -1) {
+                        off += (rq % outerShape[d]) * outerStrides[d]
+                        rq /= outerShape[d]
+                    }
+                    for j in 0..<innerN { acc += Double(src[off + j * innerStride]) }
+                }
+                dst[o] = Float(acc)
+            }
+        }
+        return out
+    }
+
+    /// Maximum over the last axis and the index of the first maximum: `[..., n] → [...]`.
+    public func maxAlongLastAxis() -> (values: Tensor, indices: [Int32]) {
+        precondition(rank >= 1 && shape.last! > 0, "maxAlongLastAxis: needs a non-empty last axis, got shape \(shape)")
+        let n = shape.last!, rows = count / n
+        var values = Tensor(uninitializedShape: Array(shape.dropLast()))
+        var indices = [Int32](repeating: 0, count: rows)
+        let src = pointer, dst = values.storage.pointer
+        indices.withUnsafeMutableBufferPointer { idx in
+            let ip = idx.baseAddress!
+            Parallel.forRanges(rows, costPerElement: n) { r in
+                for row in r {
+                    let p = src + row * n
+                    var best = p[0], at = 0
+                    for j in 1..<n where p[j] > best { best = p[j]; at = j }
+                    dst[row] = best
+                    ip[row] = Int32(at)
+                }
+            }
+        }
+        return (values, indices)
+    }
+}
