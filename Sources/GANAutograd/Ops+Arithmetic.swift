@@ -1,0 +1,79 @@
+// Arithmetic with NumPy broadcasting. Each binary pullback sums its cotangent back to the
+// input's shape through `sum(toShape:)`, the one place broadcasting is undone.
+
+extension Variable {
+    public static func + (a: Variable, b: Variable) -> Variable {
+        let (sa, sb) = (a.shape, b.shape)
+        return record("add", a.value + b.value, inputs: [a, b]) { g, need in
+            [need[0] ? g.sum(toShape: sa) : nil, need[1] ? g.sum(toShape: sb) : nil]
+        }
+    }
+
+    public static func - (a: Variable, b: Variable) -> Variable {
+        let (sa, sb) = (a.shape, b.shape)
+        return record("subtract", a.value - b.value, inputs: [a, b]) { g, need in
+            [need[0] ? g.sum(toShape: sa) : nil, need[1] ? (-g).sum(toShape: sb) : nil]
+        }
+    }
+
+    public static func * (a: Variable, b: Variable) -> Variable {
+        record("multiply", a.value * b.value, inputs: [a, b]) { g, need in
+            [need[0] ? (g * b).sum(toShape: a.shape) : nil, need[1] ? (g * a).sum(toShape: b.shape) : nil]
+        }
+    }
+
+    public static func / (a: Variable, b: Variable) -> Variable {
+        record("divide", a.value / b.value, inputs: [a, b]) { g, need in
+            [need[0] ? (g / b).sum(toShape: a.shape) : nil,
+             need[1] ? (-(g * a) / (b * b)).sum(toShape: b.shape) : nil]
+        }
+    }
+
+    public static prefix func - (a: Variable) -> Variable {
+        record("negate", -a.value, inputs: [a]) { g, _ in [-g] }
+    }
+
+    public static func + (a: Variable, s: Float) -> Variable {
+        record("addScalar", a.value + s, inputs: [a]) { g, _ in [g] }
+    }
+    public static func + (s: Float, a: Variable) -> Variable { a + s }
+    public static func - (a: Variable, s: Float) -> Variable { a + (-s) }
+    public static func - (s: Float, a: Variable) -> Variable { (-a) + s }
+
+    public static func * (a: Variable, s: Float) -> Variable {
+        record("multiplyScalar", a.value * s, inputs: [a]) { g, _ in [g * s] }
+    }
+    public static func * (s: Float, a: Variable) -> Variable { a * s }
+    public static func / (a: Variable, s: Float) -> Variable { a * (1 / s) }
+
+    /// `xᵖ` elementwise. d/dx = p·xᵖ⁻¹.
+    public func pow(_ p: Float) -> Variable {
+        let x = self
+        return Variable.record("pow", value.map { Foundation.pow($0, p) }, inputs: [x]) { g, _ in
+            [g * x.pow(p - 1) * p]
+        }
+    }
+
+    /// `x²` elementwise.
+    public func squared() -> Variable { self * self }
+
+    /// The value broadcast to `shape` (materialised). Its pullback sums back.
+    public func broadcast(to target: [Int]) -> Variable {
+        if shape == target { return self }
+        let source = shape
+        return Variable.record("broadcast", value.broadcast(to: target), inputs: [self]) { g, _ in
+            [g.sum(toShape: source)]
+        }
+    }
+
+    /// Sums down to `target`, undoing a broadcast from `target` to `shape`. Its pullback broadcasts.
+    public func sum(toShape target: [Int]) -> Variable {
+        if shape == target { return self }
+        let source = shape
+        return Variable.record("sumToShape", value.sum(toShape: target), inputs: [self]) { g, _ in
+            [g.broadcast(to: source)]
+        }
+    }
+}
+
+import Foundation

@@ -1,0 +1,99 @@
+import GANAutograd
+import GANTestSupport
+import XCTest
+
+final class ConvolutionGradientTests: XCTestCase {
+    /// Direct definition of cross-correlation, for checking the im2col kernels.
+    func naiveConv2d(_ x: Tensor, _ w: Tensor, stride: (Int, Int), padding: (Int, Int)) -> Tensor {
+        let (n, c, h, wd) = (x.shape[0], x.shape[1], x.shape[2], x.shape[3])
+        let (oc, kh, kw) = (w.shape[0], w.shape[2], w.shape[3])
+        let oh = (h + 2 * padding.0 - kh) / stride.0 + 1, ow = (wd + 2 * padding.1 - kw) / stride.1 + 1
+        var y = Tensor(zeros: [n, oc, oh, ow])
+        for b in 0..<n { for o in 0..<oc { for i in 0..<oh { for j in 0..<ow {
+            var s: Float = 0
+            for ch in 0..<c { for p in 0..<kh { for q in 0..<kw {
+                let iy = i * stride.0 - padding.0 + p, ix = j * stride.1 - padding.1 + q
+                if iy >= 0 && iy < h && ix >= 0 && ix < wd { s += x[b, ch, iy, ix] * w[o, ch, p, q] }
+            } } }
+            y[b, o, i, j] = s
+        } } } }
+        return y
+    }
+
+    func testConv2dMatchesDirectDefinition() {
+        let rng = RandomGenerator(seed: 30)
+        for (stride, padding, kernel) in [((1, 1), (0, 0), (3, 3)), ((2, 2), (1, 1), (4, 4)), ((2, 1), (1, 2), (3, 2))] {
+            let x = rng.normal([2, 3, 7, 6]), w = rng.normal([4, 3, kernel.0, kernel.1])
+            let y = conv2d(Variable(x), weight: Variable(w), stride: stride, padding: padding).value
+            assertClose(y, naiveConv2d(x, w, stride: stride, padding: padding), rtol: 1e-4, atol: 1e-4)
+        }
+    }
+
+    func testConv2dGradientsOddSizesStrideAndPadding() {
+        for (stride, padding) in [((1, 1), (0, 0)), ((2, 2), (1, 1)), ((2, 3), (2, 0))] {
+            let x = randomVariable([2, 3, 7, 5], seed: 31)
+            let w = randomVariable([4, 3, 3, 3], seed: 32)
+            let b = randomVariable([4], seed: 33)
+            assertGradientsMatchFiniteDifferences(wrt: [x, w, b], "stride \(stride) padding \(padding)") {
+                conv2d(x, weight: w, bias: b, stride: stride, padding: padding)
+            }
+        }
+    }
+
+    func testConvTranspose2dIsTheAdjointOfConv2d() {
+        // <conv(x, w), y> = <x, convT(y, w)> for every x, y.
+        let rng = RandomGenerator(seed: 34)
+        let x = rng.normal([2, 3, 9, 9]), w = rng.normal([5, 3, 4, 4])
+        let y = conv2d(Variable(x), weight: Variable(w), stride: (2, 2), padding: (1, 1)).value
+        let v = rng.normal(y.shape)
+        let xt = convTranspose2d(Variable(v), weight: Variable(w), stride: (2, 2), padding: (1, 1), outputPadding: (1, 1)).value
+        XCTAssertEqual(xt.shape, [2, 3, 9, 9])
+        XCTAssertEqual((y * v).sumAll(), (x * xt).sumAll(), accuracy: 1e-2)
+    }
+
+    func testConvTranspose2dGradientsWithOutputPadding() {
+        for (stride, padding, outputPadding, kernel) in [((2, 2), (1, 1), (0, 0), 4), ((2, 2), (2, 2), (1, 1), 5), ((3, 1), (0, 1), (2, 0), 3)] {
+            let x = randomVariable([2, 3, 3, 4], seed: 35)
+            let w = randomVariable([3, 2, kernel, kernel], seed: 36)
+            let b = randomVariable([2], seed: 37)
+            assertGradientsMatchFiniteDifferences(wrt: [x, w, b], "stride \(stride) padding \(padding) outputPadding \(outputPadding)") {
+                convTranspose2d(x, weight: w, bias: b, stride: stride, padding: padding, outputPadding: outputPadding)
+            }
+        }
+    }
+
+    func testConvTransposeOutputShapeLikePyTorch() {
+        let x = Variable(Tensor(zeros: [1, 100, 1, 1]))
+        let y = convTranspose2d(x, weight: Variable(Tensor(zeros: [100, 8, 7, 7])))
+        XCTAssertEqual(y.shape, [1, 8, 7, 7])
+        let z = convTranspose2d(Variable(Tensor(zeros: [1, 8, 7, 7])), weight: Variable(Tensor(zeros: [8, 4, 4, 4])), stride: (2, 2), padding: (1, 1))
+        XCTAssertEqual(z.shape, [1, 4, 14, 14])
+        let u = convTranspose2d(Variable(Tensor(zeros: [1, 8, 7, 7])), weight: Variable(Tensor(zeros: [8, 4, 5, 5])), stride: (2, 2), padding: (2, 2), outputPadding: (1, 1))
+        XCTAssertEqual(u.shape, [1, 4, 14, 14])
+    }
+
+    func testSecondOrderThroughConvolution() {
+        // R1-style penalty: ‖∂(Σ conv(x, w)·c)/∂x‖² differentiated with respect to w.
+        let x = randomVariable([1, 2, 5, 5], seed: 38)
+        let w = randomVariable([3, 2, 3, 3], seed: 39)
+        let c = Variable(RandomGenerator(seed: 40).normal([1, 3, 2, 2]))
+        assertGradientsMatchFiniteDifferences(wrt: [w, x], "double backward") {
+            let y = (conv2d(x, weight: w, stride: (2, 2)).leakyRelu(slope: 0.2) * c).sum()
+            let gx = gradients(of: y, wrt: [x], createGraph: true)[0]
+            return gx.squared().sum()
+        }
+    }
+
+    func testBatchNormTrainingGradients() {
+        let x = randomVariable([3, 2, 3, 5], seed: 41)
+        let w = randomVariable([2], low: 0.5, high: 1.5, seed: 42)
+        let b = randomVariable([2], seed: 43)
+        assertGradientsMatchFiniteDifferences(wrt: [x, w, b], "batchnorm2d") {
+            batchNormTraining(x, weight: w, bias: b, epsilon: 1e-5).output
+        }
+        let x1 = randomVariable([5, 3], seed: 44)
+        assertGradientsMatchFiniteDifferences(wrt: [x1], "batchnorm1d") {
+            batchNormTraining(x1, weight: nil, bias: nil, epsilon: 1e-5).output
+        }
+    }
+}

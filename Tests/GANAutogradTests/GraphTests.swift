@@ -1,0 +1,71 @@
+import GANAutograd
+import GANTestSupport
+import XCTest
+
+final class GraphTests: XCTestCase {
+    func testDetachedStopsTheGradient() {
+        let x = randomVariable([3], seed: 50)
+        let y = (x * x.detached()).sum()   // d/dx = x (the detached factor is a constant)
+        XCTAssertEqual(gradients(of: y, wrt: [x])[0].value, x.value)
+    }
+
+    func testNoGradientScopeRecordsNothing() {
+        let x = randomVariable([3], seed: 51)
+        let y = withoutGradients { (x * 2).exp() }
+        XCTAssertFalse(y.requiresGradient)
+        XCTAssertEqual(y.opName, "leaf")
+        XCTAssertTrue((x * 2).requiresGradient)
+    }
+
+    func testUnrelatedVariablesGetZeroGradients() {
+        let x = randomVariable([2], seed: 52), unused = randomVariable([4], seed: 53)
+        let g = gradients(of: x.sum(), wrt: [x, unused])
+        XCTAssertEqual(g[1].value, Tensor(zeros: [4]))
+    }
+
+    func testPullbacksAreAskedOnlyForNeededInputs() {
+        // A custom op that records which of its inputs the walk asked cotangents for.
+        final class Log { var asked: [[Bool]] = [] }
+        let log = Log()
+        func tracked(_ a: Variable, _ b: Variable) -> Variable {
+            Variable.record("tracked", a.value * b.value, inputs: [a, b]) { g, need in
+                log.asked.append(need)
+                return [need[0] ? g * b : nil, need[1] ? g * a : nil]
+            }
+        }
+        let generatorWeight = randomVariable([3], seed: 54)
+        let discriminatorWeight = randomVariable([3], seed: 55)
+        let fake = generatorWeight * 2
+        let loss = tracked(fake, discriminatorWeight).sum()
+        _ = gradients(of: loss, wrt: [generatorWeight])
+        XCTAssertEqual(log.asked, [[true, false]], "the discriminator-side cotangent must not be formed")
+        _ = gradients(of: loss, wrt: [discriminatorWeight])
+        XCTAssertEqual(log.asked.last, [false, true])
+    }
+
+    func testGradientAccumulatesOverFanOut() {
+        let x = randomVariable([4], seed: 56)
+        let y = (x * 3 + x.exp() + x).sum()
+        let expected = x.value.map { 4 + exp($0) }
+        assertClose(gradients(of: y, wrt: [x])[0].value, expected, rtol: 1e-6)
+    }
+
+    func testGradientWithRespectToAnIntermediate() {
+        let x = randomVariable([3], seed: 57)
+        let h = x * 2
+        let y = (h * h).sum()
+        let g = gradients(of: y, wrt: [h, x])
+        assertClose(g[0].value, h.value * 2, rtol: 1e-6)
+        assertClose(g[1].value, h.value * 4, rtol: 1e-6)
+    }
+
+    func testSecondDerivativeOfAScalarFunction() {
+        let x = Variable(Tensor(shape: [1], values: [0.7]), requiresGradient: true)
+        let y = x.tanh().sum()
+        let dy = gradients(of: y, wrt: [x], createGraph: true)[0]
+        XCTAssertTrue(dy.requiresGradient)
+        let d2y = gradients(of: dy.sum(), wrt: [x])[0].value.item
+        let t = tanh(Float(0.7))
+        XCTAssertEqual(d2y, -2 * t * (1 - t * t), accuracy: 1e-6)
+    }
+}
