@@ -36,6 +36,12 @@ public struct Conv2dGeometry: Equatable, CustomStringConvertible {
     public var weightShape: [Int] { [outChannels, inChannels, kernelHeight, kernelWidth] }
     /// Rows of the im2col matrix: one per (input channel, kernel row, kernel column).
     var patchSize: Int { inChannels * kernelHeight * kernelWidth }
+    /// True when the kernel covers the whole unpadded input, so the output is 1×1 and the
+    /// convolution is a plain matrix product (DCGAN's first and last layers).
+    var isFullyConnected: Bool {
+        outHeight == 1 && outWidth == 1 && paddingHeight == 0 && paddingWidth == 0
+            && kernelHeight == inHeight && kernelWidth == inWidth
+    }
     /// Multiply-adds of the forward pass (each backward pass costs the same).
     public var multiplyAdds: Int { batch * outChannels * outHeight * outWidth * patchSize }
 
@@ -53,6 +59,13 @@ public enum ConvolutionKernels {
     /// x: [N, C, H, W], w: [OC, C, kH, kW] → y: [N, OC, OH, OW].
     public static func conv2dForward(input x: Tensor, weight w: Tensor, geometry g: Conv2dGeometry) -> Tensor {
         check(x.shape, g.inputShape, "input", g); check(w.shape, g.weightShape, "weight", g)
+        if g.isFullyConnected {
+            // y[N, OC] = x[N, CKK] · w[OC, CKK]ᵀ
+            var y = Tensor(uninitializedShape: g.outputShape)
+            BLAS.gemm(transposeA: false, transposeB: true, m: g.batch, n: g.outChannels, k: g.patchSize,
+                      a: x.pointer, lda: g.patchSize, b: w.pointer, ldb: g.patchSize, c: y.storage.pointer, ldc: g.outChannels)
+            return y
+        }
         let ohw = g.outHeight * g.outWidth, cols = g.batch * ohw
         let col = im2col(x, g)
         // y2[OC, N·OHW] = w[OC, CKK] · col[CKK, N·OHW]
@@ -67,6 +80,13 @@ public enum ConvolutionKernels {
     /// transposed convolution). dy: [N, OC, OH, OW], w: [OC, C, kH, kW] → dx: [N, C, H, W].
     public static func conv2dBackwardInput(outputGradient dy: Tensor, weight w: Tensor, geometry g: Conv2dGeometry) -> Tensor {
         check(dy.shape, g.outputShape, "output gradient", g); check(w.shape, g.weightShape, "weight", g)
+        if g.isFullyConnected {
+            // dx[N, CKK] = dy[N, OC] · w[OC, CKK]
+            var dx = Tensor(uninitializedShape: g.inputShape)
+            BLAS.gemm(transposeA: false, transposeB: false, m: g.batch, n: g.patchSize, k: g.outChannels,
+                      a: dy.pointer, lda: g.outChannels, b: w.pointer, ldb: g.patchSize, c: dx.storage.pointer, ldc: g.patchSize)
+            return dx
+        }
         let ohw = g.outHeight * g.outWidth, cols = g.batch * ohw
         let dy2 = batchMajorToChannelMajor(dy, batch: g.batch, channels: g.outChannels, plane: ohw)
         // dcol[CKK, N·OHW] = wᵀ[CKK, OC] · dy2[OC, N·OHW]
@@ -81,6 +101,13 @@ public enum ConvolutionKernels {
     /// x: [N, C, H, W], dy: [N, OC, OH, OW] → dw: [OC, C, kH, kW].
     public static func conv2dBackwardWeight(input x: Tensor, outputGradient dy: Tensor, geometry g: Conv2dGeometry) -> Tensor {
         check(x.shape, g.inputShape, "input", g); check(dy.shape, g.outputShape, "output gradient", g)
+        if g.isFullyConnected {
+            // dw[OC, CKK] = dy[N, OC]ᵀ · x[N, CKK]
+            var dw = Tensor(uninitializedShape: g.weightShape)
+            BLAS.gemm(transposeA: true, transposeB: false, m: g.outChannels, n: g.patchSize, k: g.batch,
+                      a: dy.pointer, lda: g.outChannels, b: x.pointer, ldb: g.patchSize, c: dw.storage.pointer, ldc: g.patchSize)
+            return dw
+        }
         let ohw = g.outHeight * g.outWidth, cols = g.batch * ohw
         let col = im2col(x, g)
         let dy2 = batchMajorToChannelMajor(dy, batch: g.batch, channels: g.outChannels, plane: ohw)

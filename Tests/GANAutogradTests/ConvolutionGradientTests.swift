@@ -62,6 +62,16 @@ final class ConvolutionGradientTests: XCTestCase {
         }
     }
 
+    func testFullKernelConvolutionsTakeTheMatrixPathCorrectly() {
+        // Kernel = input size, no padding: DCGAN's k7 layers (1×1 output, or 1×1 input when transposed).
+        let x = randomVariable([3, 2, 5, 5], seed: 45), w = randomVariable([4, 2, 5, 5], seed: 46)
+        assertGradientsMatchFiniteDifferences(wrt: [x, w], "conv k = input") { conv2d(x, weight: w) }
+        let z = randomVariable([3, 4, 1, 1], seed: 47)
+        assertGradientsMatchFiniteDifferences(wrt: [z, w], "convT from 1×1") { convTranspose2d(z, weight: w) }
+        let y = conv2d(Variable(x.value), weight: Variable(w.value)).value
+        assertClose(y, naiveConv2d(x.value, w.value, stride: (1, 1), padding: (0, 0)), rtol: 1e-4, atol: 1e-4)
+    }
+
     func testConvTransposeOutputShapeLikePyTorch() {
         let x = Variable(Tensor(zeros: [1, 100, 1, 1]))
         let y = convTranspose2d(x, weight: Variable(Tensor(zeros: [100, 8, 7, 7])))
