@@ -1,0 +1,48 @@
+/// Layers applied in order, PyTorch `nn.Sequential`: children are named `0`, `1`, … .
+public final class Sequential: Module, Layer {
+    public let layers: [any Layer]
+
+    public init(_ layers: [any Layer]) { self.layers = layers }
+    public convenience init(@SequentialBuilder _ build: () -> [any Layer]) { self.init(build()) }
+
+    public override var children: [(name: String, module: Module)] {
+        layers.enumerated().map { ("\($0.offset)", $0.element as Module) }
+    }
+
+    public func callAsFunction(_ x: Variable) -> Variable { layers.reduce(x) { $1($0) } }
+}
+
+@resultBuilder
+public enum SequentialBuilder {
+    public static func buildBlock(_ layers: (any Layer)...) -> [any Layer] { layers }
+}
+
+/// `[N, ...] → [N, product(...)]`.
+public final class Flatten: Module, Layer {
+    public override init() {}
+    public func callAsFunction(_ x: Variable) -> Variable { x.flattened() }
+}
+
+/// `[N, ...] → [N] + shape`.
+public final class Reshape: Module, Layer {
+    public let shape: [Int]
+    public init(_ shape: [Int]) { self.shape = shape }
+    public func callAsFunction(_ x: Variable) -> Variable { x.reshaped([x.shape[0]] + shape) }
+}
+
+/// Applies each branch to the same input and concatenates the results along `axis`.
+public final class Concat: Module, Layer {
+    public let branches: [any Layer]
+    public let axis: Int
+
+    public init(_ branches: [any Layer], axis: Int = 1) {
+        self.branches = branches
+        self.axis = axis
+    }
+
+    public override var children: [(name: String, module: Module)] {
+        branches.enumerated().map { ("\($0.offset)", $0.element as Module) }
+    }
+
+    public func callAsFunction(_ x: Variable) -> Variable { concat(branches.map { $0(x) }, axis: axis) }
+}

@@ -1,0 +1,65 @@
+/// An optimizer bound to a named set of parameters at creation (as in PyTorch).
+///
+/// ```swift
+/// let optD = Adam(D.namedParameters(), learningRate: 2e-4, beta1: 0.5)
+/// let lossD = …                                  // built from D's parameters
+/// optD.minimize(lossD)                           // gradients for D's parameters only, then a step
+/// ```
+/// The per-parameter state (moments, momentum buffers) is keyed by the parameter's name, so it
+/// can be saved with ``stateTensors()`` and restored with ``loadState(_:step:)``.
+public class Optimizer {
+    public let names: [String]
+    public let parameters: [Variable]
+    /// The rate used by the next step (schedules assign it before each step).
+    public var learningRate: Float
+    /// Steps taken so far.
+    public internal(set) var stepCount = 0
+
+    init(_ named: [(name: String, parameter: Variable)], learningRate: Float) {
+        precondition(learningRate >= 0, "Optimizer: learning rate \(learningRate) is negative")
+        let dup = Dictionary(grouping: named.map(\.name), by: { $0 }).filter { $0.value.count > 1 }.keys
+        precondition(dup.isEmpty, "Optimizer: duplicate parameter names \(dup.sorted())")
+        names = named.map(\.name)
+        parameters = named.map(\.parameter)
+        self.learningRate = learningRate
+    }
+
+    /// Applies one update from `gradients`, one per parameter in order.
+    public func step(_ gradients: [Tensor]) {
+        precondition(gradients.count == parameters.count,
+                     "\(type(of: self)).step: \(gradients.count) gradients for \(parameters.count) parameters")
+        stepCount += 1
+        for i in parameters.indices {
+            precondition(gradients[i].shape == parameters[i].shape,
+                         "\(type(of: self)).step: gradient for '\(names[i])' has shape \(gradients[i].shape), parameter \(parameters[i].shape)")
+            update(index: i, gradient: gradients[i])
+        }
+    }
+
+    /// Differentiates `loss` with respect to this optimizer's parameters (and nothing else) and steps.
+    /// Returns the gradients used.
+    @discardableResult
+    public func minimize(_ loss: Variable) -> [Tensor] {
+        let g = gradients(of: loss, wrt: parameters).map(\.value)
+        step(g)
+        return g
+    }
+
+    /// Per-parameter update; subclasses implement the rule.
+    func update(index: Int, gradient: Tensor) { fatalError("\(type(of: self)) must override update(index:gradient:)") }
+
+    /// State tensors by name (`<parameter>.<slot>`), for checkpoints.
+    public func stateTensors() -> [String: Tensor] { [:] }
+
+    /// Restores what ``stateTensors()`` returned and the step count.
+    public func loadState(_ state: [String: Tensor], step: Int) throws { stepCount = step }
+
+    func requireState(_ state: [String: Tensor], slot: String, for i: Int) throws -> Tensor? {
+        let key = "\(names[i]).\(slot)"
+        guard let t = state[key] else { return nil }
+        guard t.shape == parameters[i].shape else {
+            throw StateDictError(source: "\(type(of: self)) state", problem: "'\(key)' has shape \(t.shape), parameter \(parameters[i].shape)")
+        }
+        return t
+    }
+}
