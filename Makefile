@@ -1,0 +1,22 @@
+# SwiftGAN — the two commands of the README, and a few more.
+.PHONY: deps build test bench fixtures
+
+# Debian packages the build links against (run as root, or with sudo).
+deps:
+	@command -v apt-get >/dev/null && { dpkg -s libopenblas-dev zlib1g-dev libpng-dev pkg-config >/dev/null 2>&1 || \
+	  { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq libopenblas-dev zlib1g-dev libpng-dev pkg-config; }; } || true
+
+build: deps
+	swift build -c release
+
+# The whole test suite (reads MNIST from ../shared/data/mnist or $$GAN_TEST_MNIST_DIR).
+test: deps
+	swift test
+
+# Kernel figures as JSON lines (release build).
+bench: deps
+	swift run -c release gan-bench kernels
+
+# Regenerates the PyTorch golden fixtures (needs `pip install torch numpy`).
+fixtures:
+	python3 tools/make_fixtures.py
