@@ -1,0 +1,68 @@
+import GANTensor
+
+/// Which part of a data set to load.
+public enum DatasetSplit: String, CaseIterable, Sendable {
+    /// The training examples (60 000 for MNIST, 50 000 for CIFAR-10).
+    case train
+    /// The held-out test examples (10 000 for MNIST and CIFAR-10).
+    case test
+}
+
+/// A set of images with one integer class label each.
+public struct LabeledImages {
+    /// The images, shape [N, C, H, W], values in [0, 1] (byte / 255 for 8-bit sources).
+    public let images: Tensor
+    /// One label per image, each in `0 ..< classCount`.
+    public let labels: [Int]
+    /// Number of classes (10 for MNIST, Fashion-MNIST and CIFAR-10; 1 for an unlabelled folder).
+    public let classCount: Int
+
+    /// Bundles images and labels; `images` must be rank 4 with `labels.count` images.
+    public init(images: Tensor, labels: [Int], classCount: Int) {
+        precondition(images.rank == 4, "LabeledImages: images of shape [N, C, H, W] expected, got \(images.shape)")
+        precondition(
+            images.shape[0] == labels.count,
+            "LabeledImages: \(images.shape[0]) images but \(labels.count) labels")
+        precondition(classCount >= 1, "LabeledImages: classCount must be at least 1, got \(classCount)")
+        self.images = images
+        self.labels = labels
+        self.classCount = classCount
+    }
+
+    /// Number of examples N.
+    public var count: Int { labels.count }
+
+    /// The shape of one image, [C, H, W].
+    public var imageShape: [Int] { Array(images.shape.dropFirst()) }
+
+    /// The images at `indices` (in that order) as one batch [indices.count, C, H, W], e.g. a
+    /// minibatch drawn from `rng.permutation(count)`.
+    public func batch(_ indices: [Int]) -> Tensor {
+        let per = images.count / max(count, 1)
+        var out = Tensor(uninitializedShape: [indices.count] + imageShape)
+        out.withUnsafeMutableBufferPointer { dst in
+            let src = images.pointer
+            // Row b of the batch is image indices[b] of the set.
+            for (b, i) in indices.enumerated() {
+                precondition(i >= 0 && i < count, "LabeledImages.batch: index \(i) out of range 0..<\(count)")
+                (dst.baseAddress! + b * per).update(from: src + i * per, count: per)
+            }
+        }
+        return out
+    }
+
+    /// The labels at `indices`.
+    public func batchLabels(_ indices: [Int]) -> [Int] { indices.map { labels[$0] } }
+}
+
+/// Converts bytes laid out [N, C, H, W] to a tensor of that shape with values byte / 255.
+func unitTensor(fromBytes bytes: [UInt8], shape: [Int]) -> Tensor {
+    var t = Tensor(uninitializedShape: shape)
+    precondition(t.count == bytes.count, "unitTensor: \(bytes.count) bytes for shape \(shape)")
+    t.withUnsafeMutableBufferPointer { dst in
+        bytes.withUnsafeBufferPointer { src in
+            for i in 0..<src.count { dst[i] = Float(src[i]) / 255 }
+        }
+    }
+    return t
+}

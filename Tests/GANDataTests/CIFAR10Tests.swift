@@ -1,0 +1,54 @@
+import XCTest
+@testable import GANData
+
+final class CIFAR10Tests: XCTestCase {
+    /// One record: the label, then red, green and blue planes where pixel (y, x) of plane c is
+    /// (c·100 + y + x) mod 256.
+    func record(label: UInt8) -> [UInt8] {
+        var bytes = [label]
+        for c in 0..<3 {
+            for y in 0..<32 {
+                for x in 0..<32 { bytes.append(UInt8((c * 100 + y + x) % 256)) }
+            }
+        }
+        return bytes
+    }
+
+    func testTwoRecordFile() throws {
+        var second = record(label: 9)
+        second[1] = 255  // red (0, 0) of the second image
+        let set = try CIFAR10.parse(record(label: 3) + second, source: "two.bin")
+        XCTAssertEqual(set.images.shape, [2, 3, 32, 32])
+        XCTAssertEqual(set.labels, [3, 9])
+        XCTAssertEqual(set.classCount, 10)
+        XCTAssertEqual(set.images[0, 0, 0, 0], 0)
+        XCTAssertEqual(set.images[0, 1, 2, 3], Float(105) / 255, accuracy: 1e-7)
+        XCTAssertEqual(set.images[0, 2, 31, 31], Float(262 % 256) / 255, accuracy: 1e-7)
+        XCTAssertEqual(set.images[1, 0, 0, 0], 1)
+        XCTAssertEqual(set.images[1, 2, 0, 1], Float(201) / 255, accuracy: 1e-7)
+    }
+
+    func testBadSizeAndLabelAreRejected() {
+        let good = record(label: 1)
+        assertDataError(["short.bin", "file size", "multiple of 3073", "got 6145"]) {
+            try CIFAR10.parse(good + Array(good.dropLast()), source: "short.bin")
+        }
+        assertDataError(["empty.bin", "file size", "got 0"]) { try CIFAR10.parse([], source: "empty.bin") }
+        assertDataError(["label.bin", "record 1 label", "0...9 expected, got 10"]) {
+            try CIFAR10.parse(good + record(label: 10), source: "label.bin")
+        }
+    }
+
+    func testLoadsFromNestedFolderAndNamesMissingFiles() throws {
+        let dir = try makeTemporaryDirectory(self)
+        let nested = DataFiles.join(dir, "cifar-10-batches-bin")
+        try DataFiles.writeAtomically(record(label: 4) + record(label: 5), to: DataFiles.join(nested, "test_batch.bin"))
+        let test = try CIFAR10.load(directory: dir, split: .test)
+        XCTAssertEqual(test.labels, [4, 5])
+        assertDataError(["data_batch_1.bin", "not found"]) { try CIFAR10.load(directory: dir, split: .train) }
+        for k in 1...5 {
+            try DataFiles.writeAtomically(record(label: UInt8(k)), to: DataFiles.join(dir, "data_batch_\(k).bin"))
+        }
+        XCTAssertEqual(try CIFAR10.load(directory: dir, split: .train).labels, [1, 2, 3, 4, 5])
+    }
+}

@@ -1,0 +1,97 @@
+import Foundation
+import XCTest
+@testable import GANData
+
+final class DownloadTests: XCTestCase {
+    let content = Array("tiny data set file\n".utf8)
+
+    /// A one-file data set whose checksum is that of `content`.
+    var tinyDataset: DownloadableDataset {
+        DownloadableDataset(
+            name: "tiny", folderName: "tiny",
+            files: [DatasetFile(name: "tiny.bin.gz", uncompressedMD5: MD5.hex(content))],
+            mirrors: ["https://mirror-a.invalid/data/", "https://mirror-b.invalid/data"])
+    }
+
+    func testVerifiedFilesPresentMeanNoDownload() throws {
+        let cache = try makeTemporaryDirectory(self)
+        try DataFiles.writeAtomically(Gzip.compress(content), to: DataFiles.join(cache, "tiny/tiny.bin.gz"))
+        let downloader = DatasetDownloader(cacheDirectory: cache) { url in
+            XCTFail("no download expected, fetched \(url)")
+            return []
+        }
+        XCTAssertEqual(try downloader.prepare(tinyDataset), DataFiles.join(cache, "tiny"))
+    }
+
+    func testUncompressedCopyIsAccepted() throws {
+        let cache = try makeTemporaryDirectory(self)
+        try DataFiles.writeAtomically(content, to: DataFiles.join(cache, "tiny/tiny.bin"))
+        let downloader = DatasetDownloader(cacheDirectory: cache) { url in
+            XCTFail("no download expected, fetched \(url)")
+            return []
+        }
+        XCTAssertNoThrow(try downloader.prepare(tinyDataset))
+    }
+
+    func testCorruptFilePresentIsAChecksumError() throws {
+        let cache = try makeTemporaryDirectory(self)
+        let path = DataFiles.join(cache, "tiny/tiny.bin.gz")
+        try DataFiles.writeAtomically(Gzip.compress(Array("something else".utf8)), to: path)
+        let downloader = DatasetDownloader(cacheDirectory: cache) { url in
+            XCTFail("no download expected, fetched \(url)")
+            return []
+        }
+        assertDataError([path, "checksum", "md5 \(MD5.hex(content))", "delete it"]) { try downloader.prepare(tinyDataset) }
+        // Not gzip at all is also reported against the file.
+        try DataFiles.writeAtomically([1, 2, 3], to: path)
+        assertDataError([path, "gzip header"]) { try downloader.prepare(tinyDataset) }
+    }
+
+    func testMissingFileIsFetchedFromTheFirstGoodMirror() throws {
+        let cache = try makeTemporaryDirectory(self)
+        var requested: [String] = []
+        let downloader = DatasetDownloader(cacheDirectory: cache) { url in
+            requested.append(url.absoluteString)
+            // The first mirror serves a wrong file; the second the right one.
+            return url.host == "mirror-a.invalid" ? Gzip.compress(Array("wrong".utf8)) : Gzip.compress(self.content)
+        }
+        let folder = try downloader.prepare(tinyDataset)
+        XCTAssertEqual(requested, ["https://mirror-a.invalid/data/tiny.bin.gz", "https://mirror-b.invalid/data/tiny.bin.gz"])
+        XCTAssertEqual(try Gzip.decompress(DataFiles.read(DataFiles.join(folder, "tiny.bin.gz")), source: "t"), content)
+        // No temporary file is left behind.
+        XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: folder), ["tiny.bin.gz"])
+    }
+
+    func testAllMirrorsFailingIsReported() throws {
+        let cache = try makeTemporaryDirectory(self)
+        let downloader = DatasetDownloader(cacheDirectory: cache) { url in
+            throw DataError(file: url.absoluteString, field: "download", "HTTP status 200 expected, got 404")
+        }
+        assertDataError(["tiny.bin.gz", "all failed", "mirror-a.invalid", "mirror-b.invalid", "404"]) { try downloader.prepare(tinyDataset) }
+        XCTAssertFalse(DataFiles.isFile(DataFiles.join(cache, "tiny/tiny.bin.gz")))
+    }
+
+    /// The shared MNIST copy passes the downloader's checks offline.
+    func testRealMNISTIsRecognisedOffline() throws {
+        let shared = DataFiles.join(packageRoot, "../shared/data")
+        guard DataFiles.isFile(DataFiles.join(shared, "mnist/train-images-idx3-ubyte.gz")) else {
+            throw XCTSkip("MNIST not found under \(shared)")
+        }
+        let downloader = DatasetDownloader(cacheDirectory: shared) { url in
+            XCTFail("no download expected, fetched \(url)")
+            return []
+        }
+        XCTAssertEqual(try downloader.prepare(MNISTVariant.mnist.dataset), DataFiles.join(shared, "mnist"))
+    }
+
+    func testDefaultDataDirectory() {
+        let saved = ProcessInfo.processInfo.environment["GAN_DATA_DIR"]
+        defer {
+            if let saved { setenv("GAN_DATA_DIR", saved, 1) } else { unsetenv("GAN_DATA_DIR") }
+        }
+        setenv("GAN_DATA_DIR", "/somewhere/data", 1)
+        XCTAssertEqual(DatasetDownloader.defaultDataDirectory(), "/somewhere/data")
+        unsetenv("GAN_DATA_DIR")
+        XCTAssertTrue(DatasetDownloader.defaultDataDirectory().hasSuffix("/.cache/swiftgan/data"))
+    }
+}
