@@ -9,9 +9,10 @@ deps:
 build: deps
 	swift build -c release
 
-# The whole test suite (reads MNIST from ../shared/data/mnist or $$GAN_TEST_MNIST_DIR).
+# The whole test suite, optimised (the numeric tests train real models; -enable-testing keeps
+# @testable imports working). Reads MNIST from ../shared/data/mnist or $$GAN_TEST_MNIST_DIR.
 test: deps
-	swift test
+	swift test -c release -Xswiftc -enable-testing
 
 # Kernel figures as JSON lines (release build).
 bench: deps

@@ -15,6 +15,9 @@ let package = Package(
         .library(name: "GANAutograd", targets: ["GANAutograd"]),
         .library(name: "GANNN", targets: ["GANNN"]),
         .library(name: "GANData", targets: ["GANData"]),
+        .library(name: "GANMetrics", targets: ["GANMetrics"]),
+        .library(name: "GAN", targets: ["GAN"]),
+        .executable(name: "gan", targets: ["gan"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -34,6 +37,13 @@ let package = Package(
         .target(name: "GANAutograd", dependencies: ["GANTensor"]),
         .target(name: "GANNN", dependencies: ["GANAutograd"]),
         .target(name: "GANData", dependencies: ["GANTensor", "CZlib"]),
+        .target(
+            name: "GANMetrics",
+            dependencies: ["GANTensor", .target(name: "CBLAS", condition: .when(platforms: [.linux]))]),
+        .target(name: "GAN", dependencies: ["GANNN", "GANData", "GANMetrics"]),
+        .executableTarget(
+            name: "gan",
+            dependencies: ["GAN", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
         .target(name: "GANTestSupport", dependencies: ["GANAutograd"], path: "Sources/GANTestSupport"),
         .executableTarget(name: "gan-bench", dependencies: ["GANNN"]),
 
@@ -43,6 +53,8 @@ let package = Package(
             name: "GANNNTests", dependencies: ["GANNN", "GANData", "GANTestSupport"],
             resources: [.copy("Fixtures")]),
         .testTarget(name: "GANDataTests", dependencies: ["GANData", "GANTestSupport"]),
+        .testTarget(name: "GANMetricsTests", dependencies: ["GANMetrics", "GANTestSupport"]),
+        .testTarget(name: "GANTests", dependencies: ["GAN", "GANTestSupport"]),
     ],
     swiftLanguageModes: [.v5]
 )
