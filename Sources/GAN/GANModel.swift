@@ -1,0 +1,92 @@
+@_exported import GANNN
+
+/// The range of a generator's output pixels (and so of the real data it is shown).
+public enum PixelRange: String, Codable, Sendable {
+    /// [0, 1], a sigmoid output (the 2014 GAN, the conditional GAN).
+    case unit
+    /// [−1, 1], a tanh output (DCGAN).
+    case symmetric
+
+    /// Maps data in [0, 1] to this range.
+    public func fromUnit(_ x: Tensor) -> Tensor { self == .unit ? x : x * 2 - 1 }
+    /// Maps this range back to [0, 1].
+    public func toUnit(_ x: Tensor) -> Tensor { self == .unit ? x : (x + 1) * 0.5 }
+}
+
+/// A generator and a discriminator that play one game.
+///
+/// `generate` maps noise `z: [N] + latentShape` (and labels, for conditional models) to samples
+/// `[N] + sampleShape`; `discriminate` maps samples (and labels) to one logit per sample, `[N]`.
+public protocol GANModel: AnyObject {
+    var generator: Module { get }
+    var discriminator: Module { get }
+    /// Shape of one noise vector, e.g. `[100]` or `[100, 1, 1]`.
+    var latentShape: [Int] { get }
+    /// Shape of one sample, e.g. `[1, 28, 28]` or `[2]`.
+    var sampleShape: [Int] { get }
+    /// Number of classes for conditional models; 0 when unconditional.
+    var classCount: Int { get }
+    var pixelRange: PixelRange { get }
+    func generate(_ z: Variable, labels: [Int]?) -> Variable
+    func discriminate(_ x: Variable, labels: [Int]?) -> Variable
+}
+
+extension GANModel {
+    public var isConditional: Bool { classCount > 0 }
+}
+
+/// One-hot rows `[N, classes]` for labels.
+public func oneHot(_ labels: [Int], classes: Int) -> Tensor {
+    var t = Tensor(zeros: [labels.count, classes])
+    t.withUnsafeMutableBufferPointer { p in
+        for (i, l) in labels.enumerated() {
+            precondition(l >= 0 && l < classes, "oneHot: label \(l) outside 0..<\(classes)")
+            p[i * classes + l] = 1
+        }
+    }
+    return t
+}
+
+/// One-hot label maps `[N, classes, h, w]` (channel `label` is all ones), for conditional convolutions.
+public func oneHotMaps(_ labels: [Int], classes: Int, height: Int, width: Int) -> Tensor {
+    oneHot(labels, classes: classes).reshaped([labels.count, classes, 1, 1]).broadcast(to: [labels.count, classes, height, width])
+}
+
+/// Re-initialises parameters the DCGAN way: conv and linear weights N(0, 0.02), batch-norm
+/// weights N(1, 0.02), every bias 0 (pytorch/examples `weights_init`).
+public func initializeDCGAN(_ module: Module, rng: RandomGenerator) {
+    module.forEachModule { m in
+        switch m {
+        case let c as Conv2d: c.weight.value = rng.normal(c.weight.shape, std: 0.02); c.bias?.value = Tensor(zeros: c.bias!.shape)
+        case let c as ConvTranspose2d: c.weight.value = rng.normal(c.weight.shape, std: 0.02); c.bias?.value = Tensor(zeros: c.bias!.shape)
+        case let l as Linear: l.weight.value = rng.normal(l.weight.shape, std: 0.02); l.bias?.value = Tensor(zeros: l.bias!.shape)
+        case let b as BatchNorm:
+            if let w = b.weight { w.value = rng.normal(w.shape, mean: 1, std: 0.02) }
+            if let bias = b.bias { bias.value = Tensor(zeros: bias.shape) }
+        default: break
+        }
+    }
+}
+
+/// Re-initialises every linear/maxout weight U(−bound, bound) and bias 0 (pylearn2's `irange`).
+public func initializeUniform(_ module: Module, bound: Float, rng: RandomGenerator) {
+    module.forEachModule { m in
+        switch m {
+        case let l as Linear: l.weight.value = rng.uniform(l.weight.shape, low: -bound, high: bound); l.bias?.value = Tensor(zeros: l.bias!.shape)
+        case let l as Maxout: l.weight.value = rng.uniform(l.weight.shape, low: -bound, high: bound); l.bias.value = Tensor(zeros: l.bias.shape)
+        default: break
+        }
+    }
+}
+
+/// `logit(p)` of each mean training pixel, clipped to [1e−7, 1 − 1e−7], flattened: the output bias
+/// that makes an untrained sigmoid generator produce the mean image (pylearn2's
+/// `init_sigmoid_bias_from_marginals`).
+public func sigmoidBias(meanPixel: Tensor) -> Tensor {
+    meanPixel.reshaped([-1]).map { p in
+        let q = Swift.min(Swift.max(p, 1e-7), 1 - 1e-7)
+        return Foundation.log(q / (1 - q))
+    }
+}
+
+import Foundation

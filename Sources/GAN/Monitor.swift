@@ -1,0 +1,132 @@
+import Foundation
+
+/// One line of `metrics.jsonl`: averages over a logging interval, plus the checks made at its end.
+public struct MetricsRecord: Codable, Sendable {
+    public var step: Int
+    public var epoch: Int
+    public var lossD: Float, lossG: Float
+    public var accuracyReal: Float, accuracyFake: Float
+    public var dReal: Float, dFake: Float, dFakeAfter: Float
+    public var gradNormD: Float, gradNormG: Float
+    public var lrD: Float, lrG: Float
+    public var l2: Float
+    /// Mean pairwise distance of the fixed-noise samples and of a fixed real batch.
+    public var diversity: Float?
+    public var realDiversity: Float?
+    public var seconds: Double
+    public var alarms: [String]
+
+    init(step: Int, epoch: Int, mean s: StepStatistics, seconds: Double) {
+        self.step = step; self.epoch = epoch
+        lossD = s.lossD; lossG = s.lossG
+        accuracyReal = s.accuracyReal; accuracyFake = s.accuracyFake
+        dReal = s.dReal; dFake = s.dFake; dFakeAfter = s.dFakeAfter
+        gradNormD = s.gradNormD; gradNormG = s.gradNormG
+        lrD = s.lrD; lrG = s.lrG; l2 = s.l2
+        self.seconds = seconds
+        alarms = []
+    }
+}
+
+/// Averages ``StepStatistics`` over a logging interval.
+struct StatisticsAccumulator {
+    private var sum = StepStatistics(), count = 0
+    mutating func add(_ s: StepStatistics) {
+        count += 1
+        sum.lossD += s.lossD; sum.lossG += s.lossG
+        sum.accuracyReal += s.accuracyReal; sum.accuracyFake += s.accuracyFake
+        sum.dReal += s.dReal; sum.dFake += s.dFake; sum.dFakeAfter += s.dFakeAfter
+        sum.gradNormD += s.gradNormD; sum.gradNormG += s.gradNormG
+        sum.lrD = s.lrD; sum.lrG = s.lrG; sum.l2 = s.l2
+    }
+    mutating func take() -> StepStatistics {
+        let n = Float(max(count, 1))
+        var m = sum
+        m.lossD /= n; m.lossG /= n; m.accuracyReal /= n; m.accuracyFake /= n
+        m.dReal /= n; m.dFake /= n; m.dFakeAfter /= n; m.gradNormD /= n; m.gradNormG /= n
+        self = StatisticsAccumulator()
+        return m
+    }
+}
+
+/// An alarm raised while watching training, with what to do about it.
+public struct RaisedAlarm: Sendable, CustomStringConvertible {
+    public let kind: TrainingConfig.Alarm
+    public let message: String
+    public let remedy: String
+    public var description: String { "ALARM \(kind.rawValue): \(message). Remedy: \(remedy)" }
+}
+
+/// The alarm rules and their memory (checkpointed with the run).
+///
+/// - `d-wins`: D classifies ≥ 98% of both real and fake correctly for `patience` intervals in a row
+///   while G's loss climbs: G gets no useful gradient.
+/// - `coin-flip`: D(x) and D(G(z)) both within 0.05 of ½ and accuracies near chance for
+///   3·`patience` intervals: D's feedback has become noise.
+/// - `mode-collapse`: the fixed-noise samples' mean pairwise distance is below 30% of a real
+///   batch's, twice in a row.
+/// - `non-finite`: a loss or gradient norm is NaN or infinite.
+public struct AlarmMonitor: Codable, Sendable {
+    var dWinsStreak = 0
+    var dWinsStartLossG: Float = 0
+    var coinFlipStreak = 0
+    var collapseStreak = 0
+    var active: Set<String> = []
+    let patience: Int
+    let logistic: Bool
+
+    public init(patience: Int, logistic: Bool) {
+        self.patience = patience
+        self.logistic = logistic
+    }
+
+    /// Updates the streaks with `record`; returns the alarms that are newly raised.
+    public mutating func check(_ r: MetricsRecord) -> [RaisedAlarm] {
+        var raised = [TrainingConfig.Alarm: RaisedAlarm]()
+        let finite = [r.lossD, r.lossG, r.gradNormD, r.gradNormG].allSatisfy(\.isFinite)
+        if !finite {
+            raised[.nonFinite] = RaisedAlarm(kind: .nonFinite, message: "loss D \(r.lossD), loss G \(r.lossG), gradient norms \(r.gradNormD)/\(r.gradNormG)",
+                                             remedy: "lower the learning rates; the divergence guard rolls back to the last good checkpoint")
+        }
+        if r.accuracyReal >= 0.98 && r.accuracyFake >= 0.98 {
+            if dWinsStreak == 0 { dWinsStartLossG = r.lossG }
+            dWinsStreak += 1
+        } else { dWinsStreak = 0 }
+        if dWinsStreak >= patience && r.lossG > dWinsStartLossG {
+            raised[.dWins] = RaisedAlarm(kind: .dWins, message: "D has separated real from fake (accuracy \(pct(r.accuracyReal)) real, \(pct(r.accuracyFake)) fake) for \(dWinsStreak) intervals while G's loss rose to \(r.lossG)",
+                                         remedy: "lower D's learning rate (--lr-d), smooth real labels (--real-label 0.9), add instance noise (--instance-noise 0.1) or D dropout, or take more G steps (--g-steps 2)")
+        }
+        if logistic && abs(r.dReal - 0.5) < 0.05 && abs(r.dFake - 0.5) < 0.05 && abs(r.accuracyReal - 0.5) < 0.15 && abs(r.accuracyFake - 0.5) < 0.15 {
+            coinFlipStreak += 1
+        } else { coinFlipStreak = 0 }
+        if coinFlipStreak >= 3 * patience {
+            raised[.coinFlip] = RaisedAlarm(kind: .coinFlip, message: "D(x) \(r.dReal) and D(G(z)) \(r.dFake) have stayed at a coin flip for \(coinFlipStreak) intervals: D's feedback is noise",
+                                            remedy: "stop here (the best checkpoint is kept) or lower both learning rates")
+        }
+        if let d = r.diversity, let real = r.realDiversity, real > 0, d < 0.3 * real { collapseStreak += 1 } else if r.diversity != nil { collapseStreak = 0 }
+        if collapseStreak >= 2, let d = r.diversity, let real = r.realDiversity {
+            raised[.modeCollapse] = RaisedAlarm(kind: .modeCollapse, message: "fixed-noise samples are nearly alike (mean pairwise distance \(d) vs \(real) for real data)",
+                                                remedy: "roll back to the best checkpoint, lower G's learning rate, add label smoothing or instance noise, or use the hinge or least-squares loss")
+        }
+        // Report an alarm when it starts; it may be reported again after it has cleared.
+        let now = Set(raised.keys.map(\.rawValue))
+        defer { active = now }
+        return raised.values.filter { !active.contains($0.kind.rawValue) }.sorted { $0.kind.rawValue < $1.kind.rawValue }
+    }
+}
+
+private func pct(_ x: Float) -> String { String(format: "%.1f%%", 100 * x) }
+
+/// Mean pairwise Euclidean distance between the rows of `x` (flattened), in Double.
+public func meanPairwiseDistance(_ x: Tensor) -> Float {
+    let n = x.shape[0], d = x.count / max(n, 1)
+    guard n > 1 else { return 0 }
+    let p = x.pointer
+    var total = 0.0
+    for i in 0..<n { for j in (i + 1)..<n {
+        var s = 0.0
+        for k in 0..<d { let diff = Double(p[i * d + k] - p[j * d + k]); s += diff * diff }
+        total += s.squareRoot()
+    } }
+    return Float(total / Double(n * (n - 1) / 2))
+}

@@ -1,0 +1,59 @@
+import Foundation
+
+/// A trained generator loaded from a run folder, for `gan sample`, `gan interpolate` and `gan evaluate`.
+public final class TrainedGenerator {
+    public let config: TrainingConfig
+    public let model: GANModel
+    public let checkpointPath: String
+    public let step: Int
+
+    /// Loads `RUN/checkpoints/best.safetensors` (`best`) or the newest valid step checkpoint
+    /// (`latest`); the EMA weights are used when the run kept them.
+    public init(run folder: String, checkpoint which: String = "best") throws {
+        let configPath = folder + "/config.json"
+        do { config = try JSONDecoder().decode(TrainingConfig.self, from: Data(contentsOf: URL(fileURLWithPath: configPath))) } catch {
+            throw RunError(path: configPath, problem: "cannot be read as a training configuration (is \(folder) a SwiftGAN run folder?): \(error)")
+        }
+        let directory = folder + "/checkpoints"
+        let loaded: (path: String, tensors: [String: Tensor], state: CheckpointState)
+        switch which {
+        case "best":
+            let path = directory + "/best.safetensors"
+            let c = try Checkpoint.read(path)
+            loaded = (path, c.tensors, c.state)
+        case "latest":
+            guard let c = Checkpoint.latestValid(in: directory) else { throw RunError(path: directory, problem: "holds no valid checkpoint") }
+            loaded = c
+        default:
+            throw ConfigError(field: "--checkpoint", problem: "expected best or latest, got '\(which)'")
+        }
+        checkpointPath = loaded.path
+        step = loaded.state.step
+        let shape = loaded.tensors.keys.contains { $0.hasPrefix("ema.") } ? "ema." : "generator."
+        model = Trainer.makeModel(config, sampleShape: loaded.state.sampleShape, classCount: loaded.state.classCount,
+                                  rng: RandomGenerator(seed: 0))
+        let weights = Dictionary(uniqueKeysWithValues: loaded.tensors.filter { $0.key.hasPrefix(shape) }.map { (String($0.key.dropFirst(shape.count)), $0.value) })
+        do { try model.generator.load(stateDict: weights, source: loaded.path) } catch {
+            throw CheckpointError(file: loaded.path, problem: "\(error)")
+        }
+        model.generator.eval()
+    }
+
+    public func noise(_ count: Int, rng: RandomGenerator) -> Tensor {
+        config.noise.sample(count: count, shape: model.latentShape, low: config.noiseLow, high: config.noiseHigh, rng: rng)
+    }
+
+    /// Samples in [0, 1] from noise `z` (and labels for conditional models), in batches.
+    public func generate(z: Tensor, labels: [Int]?, batchSize: Int = 500) -> Tensor {
+        let n = z.shape[0]
+        var parts = [Tensor]()
+        for start in stride(from: 0, to: n, by: batchSize) {
+            let len = min(batchSize, n - start)
+            let zb = z.slice(axis: 0, start: start, length: len)
+            let lb = labels.map { Array($0[start..<(start + len)]) }
+            parts.append(withoutGradients { model.generate(Variable(zb), labels: lb).value })
+        }
+        let x = withoutGradients { concat(parts.map { Variable($0) }, axis: 0).value }
+        return config.datasetKind == "ring8" || config.datasetKind == "grid25" ? x : model.pixelRange.toUnit(x)
+    }
+}

@@ -1,0 +1,265 @@
+// gan: train, sample, interpolate and evaluate GANs from the command line.
+import ArgumentParser
+import Foundation
+import GAN
+
+@main
+struct GANCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "gan",
+        abstract: "Train, sample, inspect and evaluate GANs on the CPU.",
+        version: SwiftGANVersion.string,
+        subcommands: [Train.self, Sample.self, Interpolate.self, DataCommand.self])
+}
+
+/// Prints to standard error.
+func printError(_ s: String) { FileHandle.standardError.write(Data((s + "\n").utf8)) }
+
+/// Runs `body`, turning SwiftGAN's errors into a message and exit code 1 (never a trap).
+func reportingErrors(_ body: () throws -> Void) throws {
+    do { try body() } catch let e as ExitCode { throw e } catch let e as CleanExit { throw e } catch {
+        printError("error: \(error)")
+        throw ExitCode.failure
+    }
+}
+
+struct Train: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Train a GAN and write a run folder (config.json, metrics.jsonl, samples/, curves.png, checkpoints/).")
+
+    @Option(help: "mnist, fashion-mnist, cifar10, ring8, grid25 or folder:PATH.") var dataset: String?
+    @Option(help: "Folder holding the dataset (default: $GAN_DATA_DIR, else ~/.cache/swiftgan/data, downloading there if missing).") var dataDir: String?
+    @Option(help: "mlp (Goodfellow 2014), dcgan, cgan (Mirza & Osindero 2014), cdcgan, toy (2-D data).") var model: String = "dcgan"
+    @Option(help: "The run folder to create.") var out: String?
+    @Option(help: "Continue the run in this folder from its newest valid checkpoint.") var resume: String?
+    @Option(help: "Training iterations (one G update each).") var steps: Int?
+    @Option(help: "Passes over the training data.") var epochs: Int?
+    @Option var batchSize: Int?
+    @Option var seed: UInt64?
+    @Option(help: "minimax (saturating), nonsaturating, least-squares, hinge, wasserstein.") var loss: String?
+    @Option(help: "alternating or simultaneous.") var update: String?
+    @Option(help: "D steps per G step.") var dSteps: Int?
+    @Option(help: "G steps per iteration.") var gSteps: Int?
+    @Option(help: "adam or sgd.") var optimizer: String?
+    @Option var lrG: Float?
+    @Option var lrD: Float?
+    @Option var beta1G: Double?
+    @Option var beta2G: Double?
+    @Option var beta1D: Double?
+    @Option var beta2D: Double?
+    @Option(help: "none, exponential (per step, with --lr-decay-factor and --lr-min) or linear (to 0 at the end).") var lrDecay: String?
+    @Option var lrDecayFactor: Double?
+    @Option var lrMin: Float?
+    @Option(help: "uniform or normal.") var noise: String?
+    @Option var noiseDim: Int?
+    @Option var noiseLow: Float?
+    @Option var noiseHigh: Float?
+    @Option(help: "Real target for D: 0.9 is one-sided label smoothing.") var realLabel: Float?
+    @Option(help: "Probability of flipping each D label.") var labelFlip: Float?
+    @Option(help: "Initial std of Gaussian instance noise on D's inputs.") var instanceNoise: Float?
+    @Option(help: "Steps over which instance noise anneals to 0.") var instanceNoiseSteps: Int?
+    @Option(help: "Dropout probability in D (dcgan, cdcgan, toy).") var dDropout: Float?
+    @Flag(help: "Adaptive L2 on D: raised while D is far ahead, lowered when G catches up.") var adaptiveL2 = false
+    @Option(help: "EMA decay of G's weights used for sampling (e.g. 0.999).") var ema: Float?
+    @Option(help: "Weight clipping for the wasserstein loss.") var clip: Float?
+    @Option(help: "DCGAN channel width (64 as the paper).") var width: Int?
+    @Option(help: "Image size for folder datasets and the DCGAN variant (28, 32, 64).") var imageSize: Int?
+    @Option(help: "Use only the first N training examples.") var trainLimit: Int?
+    @Option var logEvery: Int?
+    @Option var checkpointEvery: Int?
+    @Option(help: "Step checkpoints to keep (best.safetensors is kept besides).") var keep: Int?
+    @Option(parsing: .upToNextOption, help: "Alarms that stop training cleanly: d-wins, coin-flip, mode-collapse, non-finite.") var stopOn: [String] = []
+    @Option(help: "rollback (to the last good checkpoint, halving the learning rates) or stop.") var onDivergence: String?
+    @Flag(help: "Print the resolved configuration and exit.") var printConfig = false
+
+    func parse<T: RawRepresentable & CaseIterable>(_ value: String?, _ flag: String) throws -> T? where T.RawValue == String {
+        guard let value else { return nil }
+        guard let v = T(rawValue: value) else {
+            throw ConfigError(field: flag, problem: "'\(value)' is not one of \(T.allCases.map(\.rawValue).joined(separator: ", "))")
+        }
+        return v
+    }
+
+    func resolvedConfig() throws -> TrainingConfig {
+        guard let m = TrainingConfig.Model(rawValue: model) else {
+            throw ConfigError(field: "--model", problem: "'\(model)' is not one of \(TrainingConfig.Model.allCases.map(\.rawValue).joined(separator: ", "))")
+        }
+        var c = TrainingConfig.preset(m)
+        if let v = dataset { c.dataset = v }
+        c.dataDirectory = dataDir ?? ProcessInfo.processInfo.environment["GAN_DATA_DIR"]
+        if steps != nil || epochs != nil { c.steps = steps; c.epochs = epochs }
+        if let v = batchSize { c.batchSize = v }
+        if let v = seed { c.seed = v }
+        if let v: GANLoss = try parse(loss, "--loss") { c.loss = v }
+        if let v: TrainingConfig.Update = try parse(update, "--update") { c.update = v }
+        if let v = dSteps { c.dSteps = v }
+        if let v = gSteps { c.gSteps = v }
+        if let v: TrainingConfig.OptimizerKind = try parse(optimizer, "--optimizer") { c.optimizer = v }
+        if let v = lrG { c.lrG = v }
+        if let v = lrD { c.lrD = v }
+        if let v = beta1G { c.beta1G = v }
+        if let v = beta2G { c.beta2G = v }
+        if let v = beta1D { c.beta1D = v }
+        if let v = beta2D { c.beta2D = v }
+        if let v: TrainingConfig.LearningRateDecay = try parse(lrDecay, "--lr-decay") { c.lrDecay = v }
+        if let v = lrDecayFactor { c.lrDecayFactor = v }
+        if let v = lrMin { c.lrMinimum = v }
+        if let v: NoiseDistribution = try parse(noise, "--noise") { c.noise = v }
+        if let v = noiseDim { c.noiseDimension = v }
+        if let v = noiseLow { c.noiseLow = v }
+        if let v = noiseHigh { c.noiseHigh = v }
+        if let v = realLabel { c.realLabel = v }
+        if let v = labelFlip { c.labelFlip = v }
+        if let v = instanceNoise { c.instanceNoise = v }
+        if let v = instanceNoiseSteps { c.instanceNoiseSteps = v }
+        if let v = dDropout { c.dDropout = v }
+        if adaptiveL2 { c.adaptiveL2 = true }
+        if let v = ema { c.emaDecay = v }
+        if let v = clip { c.clip = v }
+        if let v = width { c.width = v }
+        if let v = imageSize { c.imageSize = v }
+        if let v = trainLimit { c.trainLimit = v }
+        if let v = logEvery { c.logEvery = v }
+        if let v = checkpointEvery { c.checkpointEvery = v }
+        if let v = keep { c.keepCheckpoints = v }
+        c.stopOn = try stopOn.map { s in
+            guard let a = TrainingConfig.Alarm(rawValue: s) else {
+                throw ConfigError(field: "--stop-on", problem: "'\(s)' is not one of \(TrainingConfig.Alarm.allCases.map(\.rawValue).joined(separator: ", "))")
+            }
+            return a
+        }
+        if let v: TrainingConfig.DivergencePolicy = try parse(onDivergence, "--on-divergence") { c.onDivergence = v }
+        try c.validate()
+        return c
+    }
+
+    func run() throws {
+        try reportingErrors {
+            let interactive = isatty(STDERR_FILENO) != 0
+            var lastPrint = Date.distantPast
+            let progress: (String) -> Void = { line in
+                // A live line on a terminal; an occasional line in logs.
+                if interactive { FileHandle.standardError.write(Data(("\r\u{1B}[K" + line).utf8)) }
+                else if Date().timeIntervalSince(lastPrint) > 10 { printError(line); lastPrint = Date() }
+            }
+            let log: (String) -> Void = { line in
+                if interactive { FileHandle.standardError.write(Data("\r\u{1B}[K".utf8)) }
+                print(line)
+                fflush(stdout)
+            }
+            let run: TrainingRun
+            if let folder = resume {
+                if out != nil && out != folder { throw ConfigError(field: "--out", problem: "contradicts --resume \(folder): a resumed run stays in its folder") }
+                run = try TrainingRun.resume(folder: folder, steps: steps, epochs: epochs, log: log, progress: progress)
+            } else {
+                let config = try resolvedConfig()
+                if printConfig {
+                    let e = JSONEncoder(); e.outputFormatting = [.prettyPrinted, .sortedKeys]
+                    print(String(decoding: try e.encode(config), as: UTF8.self))
+                    return
+                }
+                guard let folder = out else { throw ConfigError(field: "--out", problem: "required: the run folder to create (or --resume RUN)") }
+                run = try TrainingRun.start(config: config, folder: folder, log: log, progress: progress)
+                log("training \(config.model.rawValue) on \(config.dataset) for \(run.trainer.totalSteps) steps → \(folder)")
+            }
+            let started = Date()
+            let outcome = try run.train()
+            if interactive { FileHandle.standardError.write(Data("\n".utf8)) }
+            log("\(outcome == .finished ? "finished" : "stopped") at step \(run.trainer.step) in \(formatDuration(Date().timeIntervalSince(started))); samples in \(run.folder)/samples, checkpoints in \(run.folder)/checkpoints")
+        }
+    }
+}
+
+struct Sample: ParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Draw samples from a trained run: FILE.npy (N×C×H×W float32 in [0, 1]) or FILE.png (a grid).")
+    @Option(name: .customLong("run"), help: "The run folder.") var runFolder: String
+    @Option var count: Int = 64
+    @Option(help: "Output: .npy or .png.") var out: String
+    @Option(help: "Class to generate (conditional models); default: all classes in turn.") var label: Int?
+    @Option(help: "best or latest.") var checkpoint: String = "best"
+    @Option var seed: UInt64 = 0
+    @Option(help: "Grid columns for PNG output.") var columns: Int?
+
+    func run() throws {
+        try reportingErrors {
+            let g = try TrainedGenerator(run: runFolder, checkpoint: checkpoint)
+            guard count > 0 else { throw ConfigError(field: "--count", problem: "must be positive") }
+            var labels: [Int]?
+            if g.model.isConditional {
+                if let l = label {
+                    guard (0..<g.model.classCount).contains(l) else { throw ConfigError(field: "--label", problem: "\(l) outside 0..<\(g.model.classCount)") }
+                    labels = Array(repeating: l, count: count)
+                } else {
+                    labels = (0..<count).map { $0 % g.model.classCount }
+                }
+            } else if label != nil {
+                throw ConfigError(field: "--label", problem: "the model in \(runFolder) is not conditional")
+            }
+            let x = g.generate(z: g.noise(count, rng: RandomGenerator(seed: seed)), labels: labels)
+            if out.hasSuffix(".npy") { try NPY.write(x, to: out) }
+            else if out.hasSuffix(".png") {
+                guard x.rank == 4 else { throw ConfigError(field: "--out", problem: "PNG output needs image samples; use .npy for 2-D data") }
+                try ImageGrid.writePNG(images: x, columns: columns ?? (g.model.isConditional && label == nil ? g.model.classCount : Int(Double(count).squareRoot().rounded(.up))), path: out)
+            } else { throw ConfigError(field: "--out", problem: "expected a .npy or .png path, got \(out)") }
+            print("wrote \(count) samples from \(g.checkpointPath) (step \(g.step)) to \(out)")
+        }
+    }
+}
+
+struct Interpolate: ParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Walk between latent points (linear and spherical), and across labels for conditional models, as a PNG grid.")
+    @Option(name: .customLong("run"), help: "The run folder.") var runFolder: String
+    @Option var out: String
+    @Option(help: "Rows (independent walks).") var rows: Int = 8
+    @Option(help: "Points per walk.") var steps: Int = 10
+    @Option(help: "linear or spherical.") var path: String = "spherical"
+    @Option var checkpoint: String = "best"
+    @Option var seed: UInt64 = 0
+
+    func run() throws {
+        try reportingErrors {
+            let g = try TrainedGenerator(run: runFolder, checkpoint: checkpoint)
+            guard ["linear", "spherical"].contains(path) else { throw ConfigError(field: "--path", problem: "expected linear or spherical, got \(path)") }
+            let rng = RandomGenerator(seed: seed)
+            let z: Tensor, labels: [Int]?
+            if g.model.isConditional {
+                // One fixed z per row; the label walks 0 → classCount−1 along the row, so the row shows
+                // the same style in every class.
+                let base = g.noise(rows, rng: rng)
+                z = LatentPath.grid(starts: base, ends: base, steps: g.model.classCount, spherical: false)
+                labels = (0..<(rows * g.model.classCount)).map { $0 % g.model.classCount }
+            } else {
+                z = LatentPath.grid(starts: g.noise(rows, rng: rng), ends: g.noise(rows, rng: rng), steps: steps, spherical: path == "spherical")
+                labels = nil
+            }
+            let x = g.generate(z: z, labels: labels)
+            guard x.rank == 4 else { throw ConfigError(field: "--run", problem: "interpolation grids need an image model") }
+            try ImageGrid.writePNG(images: x, columns: g.model.isConditional ? g.model.classCount : steps, path: out)
+            print("wrote \(x.shape[0]) interpolated samples to \(out)")
+        }
+    }
+}
+
+struct DataCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "data", abstract: "Fetch datasets into the cache.", subcommands: [Download.self])
+
+    struct Download: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Download and verify a dataset (mnist, fashion-mnist); offline when the files are already there.")
+        @Argument var name: String
+        @Option(help: "Cache folder (default: $GAN_DATA_DIR, else ~/.cache/swiftgan/data).") var dataDir: String?
+
+        func run() throws {
+            try reportingErrors {
+                let variant: MNISTVariant
+                switch name {
+                case "mnist": variant = .mnist
+                case "fashion-mnist": variant = .fashionMNIST
+                case "cifar10": throw ConfigError(field: "cifar10", problem: "is distributed as a tar archive; unpack cifar-10-binary.tar.gz into the data folder (cifar-10-batches-bin/) yourself")
+                default: throw ConfigError(field: "name", problem: "'\(name)' is not one of mnist, fashion-mnist")
+                }
+                let dir = try DatasetDownloader(cacheDirectory: dataDir ?? DatasetDownloader.defaultDataDirectory()).prepare(variant.dataset)
+                print("\(name): verified in \(dir)")
+            }
+        }
+    }
+}
