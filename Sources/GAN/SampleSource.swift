@@ -53,7 +53,7 @@ public final class TrainedGenerator {
             let lb = labels.map { Array($0[start..<(start + len)]) }
             parts.append(withoutGradients { model.generate(Variable(zb), labels: lb).value })
         }
-        let x = withoutGradients { concat(parts.map { Variable($0) }, axis: 0).value }
+        let x = Tensor.concatenate(parts, axis: 0)
         return config.datasetKind == "ring8" || config.datasetKind == "grid25" ? x : model.pixelRange.toUnit(x)
     }
 }

@@ -90,6 +90,12 @@ public final class TrainingRun {
         let trainer = try Trainer(config: config, data: data)
         let run = TrainingRun(folder: folder, trainer: trainer, log: log, progress: progress)
         try run.createSubdirectories()
+        // A kill during an atomic write leaves its temporary file (".name.tmp-…"); the rename never
+        // happened, so the file is garbage and the previous checkpoint is intact.
+        for name in (try? FileManager.default.contentsOfDirectory(atPath: run.checkpointDirectory)) ?? []
+            where name.hasPrefix(".") && name.contains(".tmp-") {
+            try? FileManager.default.removeItem(atPath: run.checkpointDirectory + "/" + name)
+        }
         if let c = Checkpoint.latestValid(in: run.checkpointDirectory, warn: log) {
             try run.restore(c.tensors, c.state, source: c.path)
             log("resumed \(folder) at step \(c.state.step) from \(c.path)")

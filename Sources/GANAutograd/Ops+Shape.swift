@@ -62,27 +62,13 @@ extension Variable {
     }
 }
 
-/// Concatenation along `axis`; every other dimension must agree.
+/// Concatenation along `axis`; every other dimension must agree. Its pullback slices.
 public func concat(_ parts: [Variable], axis: Int) -> Variable {
     precondition(!parts.isEmpty, "concat: no tensors")
-    let rank = parts[0].rank
-    let a = axis < 0 ? axis + rank : axis
-    var outShape = parts[0].shape
-    outShape[a] = 0
-    for p in parts {
-        var s = p.shape; s[a] = 0
-        var expected = parts[0].shape; expected[a] = 0
-        precondition(s == expected, "concat: shapes \(parts.map(\.shape)) differ outside axis \(axis)")
-        outShape[a] += p.shape[a]
-    }
-    var out = Tensor(uninitializedShape: outShape)
-    var offset = 0
-    var starts = [Int]()
-    for p in parts {
-        starts.append(offset)
-        Tensor.copyBlock(from: p.value, axis: a, sourceStart: 0, to: &out, destinationStart: offset, length: p.shape[a])
-        offset += p.shape[a]
-    }
+    let a = axis < 0 ? axis + parts[0].rank : axis
+    let out = Tensor.concatenate(parts.map(\.value), axis: a)
+    var starts = [Int](), offset = 0
+    for p in parts { starts.append(offset); offset += p.shape[a] }
     let lengths = parts.map { $0.shape[a] }
     return Variable.record("concat", out, inputs: parts) { g, need in
         (0..<parts.count).map { need[$0] ? g.slice(axis: a, start: starts[$0], length: lengths[$0]) : nil }
@@ -90,6 +76,26 @@ public func concat(_ parts: [Variable], axis: Int) -> Variable {
 }
 
 extension Tensor {
+    /// Concatenation of values along `axis`; every other dimension must agree.
+    public static func concatenate(_ parts: [Tensor], axis: Int) -> Tensor {
+        precondition(!parts.isEmpty, "concatenate: no tensors")
+        var outShape = parts[0].shape
+        outShape[axis] = 0
+        for p in parts {
+            var s = p.shape, expected = parts[0].shape
+            s[axis] = 0; expected[axis] = 0
+            precondition(s == expected, "concatenate: shapes \(parts.map(\.shape)) differ outside axis \(axis)")
+            outShape[axis] += p.shape[axis]
+        }
+        var out = Tensor(uninitializedShape: outShape)
+        var offset = 0
+        for p in parts {
+            copyBlock(from: p, axis: axis, sourceStart: 0, to: &out, destinationStart: offset, length: p.shape[axis])
+            offset += p.shape[axis]
+        }
+        return out
+    }
+
     /// Elements `start ..< start + length` along `axis` (a copy).
     public func slice(axis: Int, start: Int, length: Int) -> Tensor {
         var outShape = shape; outShape[axis] = length

@@ -9,7 +9,7 @@ struct GANCommand: ParsableCommand {
         commandName: "gan",
         abstract: "Train, sample, inspect and evaluate GANs on the CPU.",
         version: SwiftGANVersion.string,
-        subcommands: [Train.self, Sample.self, Interpolate.self, DataCommand.self])
+        subcommands: [Train.self, Sample.self, Interpolate.self, Evaluate.self, Classifier.self, DataCommand.self])
 }
 
 /// Prints to standard error.
@@ -259,6 +259,109 @@ struct DataCommand: ParsableCommand {
                 }
                 let dir = try DatasetDownloader(cacheDirectory: dataDir ?? DatasetDownloader.defaultDataDirectory()).prepare(variant.dataset)
                 print("\(name): verified in \(dir)")
+            }
+        }
+    }
+}
+
+/// The MNIST folder: --data-dir, else $GAN_DATA_DIR, else the cache (downloading if missing).
+func mnistDirectory(_ dataDir: String?) throws -> String {
+    let dir = dataDir ?? DatasetDownloader.defaultDataDirectory()
+    if FileManager.default.fileExists(atPath: dir + "/" + MNIST.fileName(.train, images: true)) { return dir }
+    return try DatasetDownloader(cacheDirectory: dir).prepare(MNISTVariant.mnist.dataset)
+}
+
+struct Evaluate: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Parzen log-likelihood, classifier-feature FID/KID/precision-recall/density-coverage/IS, class coverage and a memorization audit, beside the real-data floor.")
+    @Option(name: .customLong("run"), help: "A run folder: samples from its best checkpoint.") var runFolder: String?
+    @Option(help: "Samples instead of a run: a .npy of N×1×28×28 float32 in [0, 1].") var samples: String?
+    @Option(help: "Requested labels for --samples (a .npy of N integers).") var labels: String?
+    @Option var dataDir: String?
+    @Option(help: "Samples to draw from a run.") var count: Int = 10_000
+    @Option(help: "Comma-separated: \(EvaluationMetric.allCases.map(\.rawValue).joined(separator: ",")).") var metrics: String = EvaluationMetric.allCases.map(\.rawValue).joined(separator: ",")
+    @Option(help: "Feature classifier (made by `gan classifier train`).") var classifier: String = FeatureClassifier.defaultPath
+    @Option(help: "Write the results as JSON here (default: RUN/evaluation.json, or beside --samples).") var json: String?
+    @Option(help: "PNG of the samples closest to training images, beside them.") var auditImage: String?
+    @Flag(help: "Skip the real-data floor.") var noFloor = false
+    @Option var checkpoint: String = "best"
+    @Option var seed: UInt64 = 0
+
+    func run() throws {
+        try reportingErrors {
+            let wanted = try Set(metrics.split(separator: ",").map { name -> EvaluationMetric in
+                guard let m = EvaluationMetric(rawValue: String(name)) else {
+                    throw ConfigError(field: "--metrics", problem: "'\(name)' is not one of \(EvaluationMetric.allCases.map(\.rawValue).joined(separator: ", "))")
+                }
+                return m
+            })
+            var x: Tensor, requested: [Int]?, description: String
+            if let folder = runFolder {
+                guard samples == nil else { throw ConfigError(field: "--samples", problem: "contradicts --run: give one source of samples") }
+                let g = try TrainedGenerator(run: folder, checkpoint: checkpoint)
+                requested = g.model.isConditional ? (0..<count).map { $0 % g.model.classCount } : nil
+                x = g.generate(z: g.noise(count, rng: RandomGenerator(seed: seed)), labels: requested)
+                description = "\(count) samples from \(g.checkpointPath) (step \(g.step)), noise seed \(seed)\(requested == nil ? "" : ", labels i mod 10")"
+                if x.rank == 2, let kind = ["ring8": GaussianMixture2D.ring8, "grid25": .grid25][g.config.dataset] {
+                    let e = kind.evaluate(x)
+                    print("\(g.config.dataset): \(e.modesCovered)/\(kind.modeCenters.count) modes covered, \(String(format: "%.1f%%", 100 * e.highQualityFraction)) of samples within 3σ of a mode")
+                    return
+                }
+            } else if let path = samples {
+                x = try NPY.readTensor(path)
+                requested = try labels.map { p in
+                    guard let ints = try NPY.read(p).integers else { throw ConfigError(field: "--labels", problem: "\(p) must hold integers") }
+                    return ints
+                }
+                description = "samples from \(path)"
+            } else {
+                throw ConfigError(field: "--run/--samples", problem: "give a run folder or a .npy of samples")
+            }
+            guard FileManager.default.fileExists(atPath: classifier) else {
+                throw ConfigError(field: "--classifier", problem: "\(classifier) does not exist; train it once with `gan classifier train` (about 3 minutes)")
+            }
+            let (model, accuracy) = try FeatureClassifier.load(path: classifier)
+            let evaluator = try Evaluator(classifier: model, classifierTestAccuracy: accuracy, mnistDirectory: try mnistDirectory(dataDir))
+            let result = try evaluator.evaluate(samples: x, labels: requested, metrics: wanted, description: description, seed: seed, auditImage: auditImage)
+            let floor = noFloor ? nil : try evaluator.floor(metrics: wanted, count: x.shape[0], seed: seed)
+            print("samples: \(result.evaluationProtocol.samples)")
+            print("features: \(result.evaluationProtocol.featureExtractor), weights \(result.evaluationProtocol.featureWeightsHash), classifier test accuracy \(String(format: "%.2f%%", 100 * accuracy))")
+            print("reference: \(result.evaluationProtocol.referenceSet) (\(result.evaluationProtocol.referenceCount) images)")
+            let floorRows = Dictionary(uniqueKeysWithValues: floor?.rows ?? [])
+            let width = result.rows.map(\.0.count).max() ?? 10
+            print("\("metric".padding(toLength: width, withPad: " ", startingAt: 0))  \("samples".padding(toLength: 34, withPad: " ", startingAt: 0))  real-data floor")
+            for (name, value) in result.rows {
+                print("\(name.padding(toLength: width, withPad: " ", startingAt: 0))  \(value.padding(toLength: 34, withPad: " ", startingAt: 0))  \(floorRows[name] ?? "")")
+            }
+            let out = json ?? (runFolder.map { $0 + "/evaluation.json" } ?? (samples! as NSString).deletingPathExtension + ".evaluation.json")
+            struct Report: Encodable { let result: EvaluationResult; let floor: EvaluationResult? }
+            let encoder = JSONEncoder(); encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+            try DataFiles.writeAtomically(Array(try encoder.encode(Report(result: result, floor: floor))), to: out)
+            print("wrote \(out)")
+        }
+    }
+}
+
+struct Classifier: ParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "The MNIST feature classifier used by `gan evaluate`.", subcommands: [TrainClassifier.self])
+
+    struct TrainClassifier: ParsableCommand {
+        static let configuration = CommandConfiguration(commandName: "train", abstract: "Train the classifier on MNIST and save it with the hash of its weights and its test accuracy.")
+        @Option var dataDir: String?
+        @Option var epochs: Int = 3
+        @Option var seed: UInt64 = 1
+        @Option(help: "Where to save it.") var out: String = FeatureClassifier.defaultPath
+
+        func run() throws {
+            try reportingErrors {
+                let dir = try mnistDirectory(dataDir)
+                let train = try MNIST.load(directory: dir, split: .train), test = try MNIST.load(directory: dir, split: .test)
+                let started = Date()
+                let model = FeatureClassifier.train(train: train, epochs: epochs, seed: seed) { print($0) }
+                let accuracy = model.accuracy(on: test)
+                try model.save(to: out, testAccuracy: accuracy)
+                print(String(format: "test accuracy %.2f%%, weights %@, %@ → %@", 100 * accuracy, model.weightsHash, formatDuration(Date().timeIntervalSince(started)), out))
+                if accuracy < 0.99 { printError("warning: test accuracy below the 99.0% the evaluation protocol asks for; train longer (--epochs)") }
             }
         }
     }

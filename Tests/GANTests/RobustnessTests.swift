@@ -1,0 +1,141 @@
+@testable import GAN
+import Foundation
+import XCTest
+
+/// Nothing a user trained is lost: kills, corrupt checkpoints, divergence and bad flags.
+final class RobustnessTests: XCTestCase {
+    /// The `gan` executable built beside the test bundle.
+    func ganExecutable() throws -> String {
+        let dir = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
+        for candidate in [dir, dir.deletingLastPathComponent()] {
+            let path = candidate.appendingPathComponent("gan").path
+            if FileManager.default.isExecutableFile(atPath: path) { return path }
+        }
+        throw XCTSkip("gan executable not found beside \(dir.path); build it with swift build")
+    }
+
+    /// Runs `gan` with `arguments`; returns its exit status (negative: killed by that signal) and output.
+    @discardableResult
+    func gan(_ arguments: [String], killAfter seconds: Double? = nil) throws -> (status: Int32, output: String) {
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: try ganExecutable())
+        p.arguments = arguments
+        let pipe = Pipe()
+        p.standardOutput = pipe
+        p.standardError = pipe
+        try p.run()
+        var killed = false
+        if let seconds {
+            let deadline = Date().addingTimeInterval(seconds)
+            while p.isRunning && Date() < deadline { usleep(5_000) }
+            if p.isRunning { kill(p.processIdentifier, SIGKILL); killed = true }
+        }
+        let data = pipe.fileHandleForReading.readDataToEndOfFile()
+        p.waitUntilExit()
+        let status = killed || p.terminationReason == .uncaughtSignal ? -p.terminationStatus : p.terminationStatus
+        return (status, String(decoding: data, as: UTF8.self))
+    }
+
+    func weights(_ path: String) throws -> [String: Tensor] {
+        try Checkpoint.read(path).tensors.filter { $0.key.hasPrefix("generator.") || $0.key.hasPrefix("discriminator.") || $0.key.hasPrefix("optimizer_") }
+    }
+
+    func testSIGKILLAtRandomMomentsThenResumeIsBitExact() throws {
+        let base = ["train", "--model", "toy", "--dataset", "ring8", "--steps", "300", "--checkpoint-every", "3",
+                    "--keep", "2", "--log-every", "20", "--seed", "9", "--width", "32"]
+        let straight = temporaryFolder(self), killed = temporaryFolder(self)
+        XCTAssertEqual(try gan(base + ["--out", straight]).status, 0)
+
+        let rng = RandomGenerator(seed: 2024)
+        var attempt = try gan(base + ["--out", killed], killAfter: 0.3 + Double(rng.nextUnitFloat()))
+        var kills = 0
+        while attempt.status != 0 {
+            XCTAssertEqual(attempt.status, -SIGKILL, "a run may only end by finishing or by our kill: \(attempt.output)")
+            kills += 1
+            // Every checkpoint left behind must read and verify.
+            for (_, path) in Checkpoint.stepFiles(in: killed + "/checkpoints") {
+                XCTAssertNoThrow(try Checkpoint.read(path), "unreadable checkpoint after kill \(kills)")
+            }
+            XCTAssertLessThan(kills, 40, "the run never finished")
+            if kills >= 40 { return }
+            // Later attempts run to the end once enough kills have landed.
+            attempt = try gan(["train", "--resume", killed], killAfter: kills < 6 ? 0.2 + Double(rng.nextUnitFloat()) : nil)
+        }
+        XCTAssertGreaterThanOrEqual(kills, 3, "the kills must land before the run ends")
+        let final = Checkpoint.fileName(step: 300)
+        XCTAssertEqual(try weights(killed + "/checkpoints/" + final), try weights(straight + "/checkpoints/" + final))
+    }
+
+    func testDivergenceRollsBackWithLowerLearningRatesOrStops() throws {
+        for policy in TrainingConfig.DivergencePolicy.allCases {
+            var c = smallConfig(.toy)
+            c.steps = 20
+            c.checkpointEvery = 5
+            c.onDivergence = policy
+            var messages = [String]()
+            let run = try TrainingRun.start(config: c, folder: temporaryFolder(self), data: data(for: c), log: { messages.append($0) })
+            XCTAssertEqual(try run.train(maximumSteps: 7), .paused)
+            // Poison D: the next step's loss is NaN.
+            run.trainer.model.discriminator.parameters[0].value = Tensor(shape: run.trainer.model.discriminator.parameters[0].shape, repeating: .nan)
+            switch policy {
+            case .rollback:
+                XCTAssertEqual(try run.train(), .finished)
+                XCTAssertTrue(messages.contains { $0.contains("DIVERGENCE") && $0.contains("Rolled back to step 7") }, "\(messages)")
+                XCTAssertEqual(run.trainer.learningRateScale, 0.5)
+                XCTAssertTrue(run.trainer.model.discriminator.parameters.allSatisfy { $0.value.isFinite })
+            case .stop:
+                XCTAssertThrowsError(try run.train()) { error in
+                    XCTAssertTrue("\(error)".contains("non-finite") && "\(error)".contains("--on-divergence stop"), "\(error)")
+                }
+            }
+        }
+    }
+
+    func testCorruptAndFutureCheckpointsAreRefusedByName() throws {
+        var c = smallConfig(.toy)
+        c.steps = 4
+        c.checkpointEvery = 4
+        let run = try TrainingRun.start(config: c, folder: temporaryFolder(self), data: data(for: c), log: { _ in })
+        try run.train()
+        let path = run.folder + "/checkpoints/" + Checkpoint.fileName(step: 4)
+        XCTAssertNoThrow(try Checkpoint.read(path))
+        let good = try Data(contentsOf: URL(fileURLWithPath: path))
+
+        var flipped = good
+        flipped[flipped.count - 3] ^= 0x40
+        try flipped.write(to: URL(fileURLWithPath: path))
+        XCTAssertThrowsError(try Checkpoint.read(path)) { XCTAssertTrue("\($0)".contains("checksum") && "\($0)".contains(path), "\($0)") }
+
+        try good.prefix(good.count / 2).write(to: URL(fileURLWithPath: path))
+        XCTAssertThrowsError(try Checkpoint.read(path)) { XCTAssertTrue("\($0)".contains(path), "\($0)") }
+
+        let (tensors, metadata) = try SafeTensors.decode(Array(good), source: path)
+        var future = metadata
+        future[Checkpoint.stateKey] = metadata[Checkpoint.stateKey]!.replacingOccurrences(of: "\"formatVersion\":1", with: "\"formatVersion\":99")
+        try SafeTensors.write(tensors, metadata: future, to: path)
+        XCTAssertThrowsError(try Checkpoint.read(path)) { XCTAssertTrue("\($0)".contains("format version 99"), "\($0)") }
+
+        // A resume skips the unreadable newest checkpoint and reports it.
+        var log = [String]()
+        _ = try? TrainingRun.resume(folder: run.folder, data: data(for: c), log: { log.append($0) })
+        XCTAssertTrue(log.contains { $0.contains("skipping unreadable checkpoint") }, "\(log)")
+    }
+
+    func testBadFlagsAndInputsExitCleanlyWithTheirNames() throws {
+        let out = temporaryFolder(self)
+        let cases: [([String], String)] = [
+            (["train", "--model", "dcgan", "--update", "simultaneous", "--d-steps", "2", "--out", out], "--update simultaneous"),
+            (["train", "--model", "dcgan", "--loss", "vanilla", "--out", out], "--loss"),
+            (["train", "--model", "toy", "--dataset", "ring8", "--out", "/proc/swiftgan-cannot-write"], "/proc/swiftgan-cannot-write"),
+            (["train", "--model", "dcgan", "--dataset", "folder:/nonexistent-images", "--out", out], "/nonexistent-images"),
+            (["train", "--model", "cgan", "--dataset", "ring8", "--out", out], "conditional"),
+            (["sample", "--run", "/nonexistent-run", "--out", out + "/x.png"], "/nonexistent-run"),
+            (["train", "--resume", "/nonexistent-run"], "/nonexistent-run"),
+        ]
+        for (arguments, expected) in cases {
+            let (status, output) = try gan(arguments)
+            XCTAssertEqual(status, 1, "\(arguments): a clean failure exits 1, got \(status)\n\(output)")
+            XCTAssertTrue(output.contains("error") && output.contains(expected), "\(arguments) → \(output)")
+        }
+    }
+}
