@@ -1,5 +1,5 @@
 # SwiftGAN — the two commands of the README, and a few more.
-.PHONY: deps build test bench fixtures
+.PHONY: deps build train test bench fixtures
 
 # Debian packages the build links against (run as root, or with sudo).
 deps:
@@ -8,6 +8,10 @@ deps:
 
 build: deps
 	swift build -c release
+
+# The main job: DCGAN on MNIST (data downloaded once into ~/.cache/swiftgan/data, or $$GAN_DATA_DIR).
+train: deps
+	swift run -c release gan train --dataset mnist --model dcgan --out runs/dcgan
 
 # The whole test suite, optimised (the numeric tests train real models; -enable-testing keeps
 # @testable imports working). Reads MNIST from ../shared/data/mnist or $$GAN_TEST_MNIST_DIR.

@@ -45,7 +45,7 @@ let package = Package(
             name: "gan",
             dependencies: ["GAN", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
         .target(name: "GANTestSupport", dependencies: ["GANAutograd"], path: "Sources/GANTestSupport"),
-        .executableTarget(name: "gan-bench", dependencies: ["GANNN"]),
+        .executableTarget(name: "gan-bench", dependencies: ["GAN"]),
 
         .testTarget(name: "GANTensorTests", dependencies: ["GANTensor", "GANTestSupport"]),
         .testTarget(name: "GANAutogradTests", dependencies: ["GANAutograd", "GANTestSupport"]),

@@ -4,8 +4,11 @@
 //       GFLOP/s of sgemm (the BLAS ceiling, measured in the same run), and of Conv2d /
 //       ConvTranspose2d forward, input-gradient and weight-gradient at the dcgan28 layer shapes
 //       of ../shared/reference/benchmarks.md.
+//   gan-bench dcgan28|mlpgan|sample [--batch B] [--threads 2] [--iterations N] [--mnist DIR]
+//       The workloads of benchmarks.md with SwiftGAN's own training step (bench/compare.sh runs
+//       them beside bench/pytorch_bench.py).
 import Foundation
-import GANNN
+import GAN
 
 func now() -> Double { Double(DispatchTime.now().uptimeNanoseconds) * 1e-9 }
 
@@ -25,6 +28,7 @@ func measure(repeats: Int = 7, minimumSeconds: Double = 0.05, _ body: () -> Void
 func emit(_ fields: [(String, Any)]) {
     let parts = fields.map { key, value -> String in
         switch value {
+        case let s as String where s == "null": return "\"\(key)\":null"
         case let s as String: return "\"\(key)\":\"\(s)\""
         case let d as Double: return "\"\(key)\":\(String(format: "%.3f", d))"
         default: return "\"\(key)\":\(value)"
@@ -86,10 +90,70 @@ func kernels() {
     }
 }
 
+/// Peak resident memory (VmHWM) in MiB.
+func peakResidentMB() -> Double {
+    guard let status = try? String(contentsOfFile: "/proc/self/status", encoding: .utf8),
+          let line = status.split(separator: "\n").first(where: { $0.hasPrefix("VmHWM:") }),
+          let kb = Double(line.split(separator: " ").dropFirst().first ?? "") else { return .nan }
+    return kb / 1024
+}
+
+/// Median images per second of `step` (one call = `batch` images), after a warm-up.
+func workload(_ name: String, batch: Int, flopPerImage: Double, _ step: () -> Void) {
+    let threads = option("--threads", default: 2), iterations = option("--iterations", default: 30)
+    for _ in 0..<3 { step() }
+    var times = [Double]()
+    for _ in 0..<iterations {
+        let t = now(); step(); times.append(now() - t)
+    }
+    let median = times.sorted()[times.count / 2]
+    emit([("bench", name), ("impl", "swiftgan"), ("batch", batch), ("threads", threads),
+          ("img_per_s", Double(batch) / median), ("gflop_per_s", flopPerImage * Double(batch) / median / 1e9),
+          ("peak_rss_mb", peakResidentMB()), ("allocs_per_iter", "null")])
+}
+
+func trainingWorkload(_ model: TrainingConfig.Model, name: String, defaultBatch: Int, flopPerImage: Double) throws {
+    let threads = option("--threads", default: 2)
+    Parallel.threadCount = threads
+    BLAS.setThreadCount(threads)
+    var c = TrainingConfig.preset(model)
+    c.batchSize = option("--batch", default: defaultBatch)
+    c.steps = 1_000_000
+    c.epochs = nil
+    c.dataDirectory = stringOption("--mnist") ?? "../shared/data/mnist"
+    let trainer = try Trainer(config: c)
+    workload(name, batch: c.batchSize, flopPerImage: flopPerImage) { trainer.trainStep() }
+}
+
+func stringOption(_ name: String) -> String? {
+    let args = CommandLine.arguments
+    if let i = args.firstIndex(of: name), i + 1 < args.count { return args[i + 1] }
+    return nil
+}
+
 let command = CommandLine.arguments.dropFirst().first ?? "kernels"
-switch command {
-case "kernels": kernels()
-default:
-    FileHandle.standardError.write("gan-bench: unknown benchmark '\(command)'; available: kernels\n".data(using: .utf8)!)
-    exit(2)
+do {
+    switch command {
+    case "kernels": kernels()
+    // Multiply-adds per image per iteration from benchmarks.md (work skipped legitimately still counts).
+    case "dcgan28": try trainingWorkload(.dcgan, name: "dcgan28", defaultBatch: 64, flopPerImage: 2 * 140_047_488)
+    case "mlpgan": try trainingWorkload(.mlp, name: "mlpgan", defaultBatch: 100, flopPerImage: 2 * 14_104_080)
+    case "sample":
+        let threads = option("--threads", default: 2), batch = option("--batch", default: 1000)
+        Parallel.threadCount = threads
+        BLAS.setThreadCount(threads)
+        let model = DCGAN(rng: RandomGenerator(seed: 1))
+        model.generator.eval()
+        let rng = RandomGenerator(seed: 2)
+        let flop = 2.0 * Double(100 * 256 * 49 + 256 * 128 * 16 * 196 + 128 * 16 * 784)
+        workload("sample", batch: batch, flopPerImage: flop) {
+            _ = withoutGradients { model.generate(Variable(rng.normal([batch, 100, 1, 1])), labels: nil) }
+        }
+    default:
+        FileHandle.standardError.write("gan-bench: unknown benchmark '\(command)'; available: kernels, dcgan28, mlpgan, sample\n".data(using: .utf8)!)
+        exit(2)
+    }
+} catch {
+    FileHandle.standardError.write("gan-bench: \(error)\n".data(using: .utf8)!)
+    exit(1)
 }
