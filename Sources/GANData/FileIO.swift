@@ -4,6 +4,7 @@ import Glibc
 import Darwin
 #endif
 import Foundation
+import GANTensor
 
 /// Small file helpers shared by the readers and writers of this module.
 ///
@@ -65,34 +66,8 @@ public enum DataFiles {
                 throw DataError(file: path, field: "folder", "a writable folder \(folder) expected: \(error)")
             }
         }
-        let temporary = path + ".partial-\(getpid())-\(UInt32.random(in: 0 ... .max))"
-        let fd = open(temporary, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
-        guard fd >= 0 else {
-            throw DataError(file: path, field: "write", "a writable location expected: \(errnoText())")
-        }
-        var failure: DataError?
-        bytes.withUnsafeBytes { buffer in
-            var done = 0
-            while done < buffer.count {
-                let n = posixWrite(fd, buffer.baseAddress! + done, buffer.count - done)
-                if n < 0 {
-                    if errno == EINTR { continue }
-                    failure = DataError(file: path, field: "write", "\(buffer.count) bytes written expected: \(errnoText())")
-                    return
-                }
-                done += n
-            }
-        }
-        if failure == nil && fsync(fd) != 0 {
-            failure = DataError(file: path, field: "write", "fsync expected to succeed: \(errnoText())")
-        }
-        close(fd)
-        if failure == nil && rename(temporary, path) != 0 {
-            failure = DataError(file: path, field: "write", "rename of the temporary file expected to succeed: \(errnoText())")
-        }
-        if let failure {
-            unlink(temporary)
-            throw failure
+        do { try AtomicFile.write(bytes, to: path) } catch let e as AtomicFileError {
+            throw DataError(file: path, field: "write", e.problem)
         }
     }
 
@@ -116,11 +91,9 @@ public enum DataFiles {
     private static func errnoText() -> String { String(cString: strerror(errno)) }
 }
 
-// The POSIX read/write functions, named apart from Foundation's methods of the same names.
+// The POSIX read function, named apart from Foundation's methods of the same name.
 #if canImport(Glibc)
 @inline(__always) private func posixRead(_ fd: Int32, _ p: UnsafeMutableRawPointer, _ n: Int) -> Int { Glibc.read(fd, p, n) }
-@inline(__always) private func posixWrite(_ fd: Int32, _ p: UnsafeRawPointer, _ n: Int) -> Int { Glibc.write(fd, p, n) }
 #else
 @inline(__always) private func posixRead(_ fd: Int32, _ p: UnsafeMutableRawPointer, _ n: Int) -> Int { Darwin.read(fd, p, n) }
-@inline(__always) private func posixWrite(_ fd: Int32, _ p: UnsafeRawPointer, _ n: Int) -> Int { Darwin.write(fd, p, n) }
 #endif

@@ -328,8 +328,9 @@ public enum SafeTensors {
                 file: path, field: "tensor '\(metadataKey)'",
                 problem: "the name is reserved for metadata; expected any other tensor name")
         }
-        let bytes = encode(tensors, metadata: metadata)
-        try writeAtomically(bytes, to: path)
+        do { try AtomicFile.write(encode(tensors, metadata: metadata), to: path) } catch let e as AtomicFileError {
+            throw SafeTensorsError(file: path, field: "write", problem: e.problem)
+        }
     }
 
     /// Reads a safetensors file (see ``decode(_:source:)``); errors name `path`.
@@ -352,85 +353,7 @@ public enum SafeTensors {
         return try data.withUnsafeBytes { try decode(raw: $0, source: path) }
     }
 
-    private static func writeAtomically(_ bytes: [UInt8], to path: String) throws {
-        func fail(_ problem: String) -> SafeTensorsError {
-            SafeTensorsError(file: path, field: "write", problem: problem)
-        }
-        func errnoText() -> String { String(cString: strerror(errno)) }
-
-        guard !path.isEmpty, !path.hasSuffix("/") else {
-            throw fail("expected a file path, got '\(path)'")
-        }
-        let directory: String
-        let baseName: String
-        if let slash = path.lastIndex(of: "/") {
-            let d = String(path[..<slash])
-            directory = d.isEmpty ? "/" : d
-            baseName = String(path[path.index(after: slash)...])
-        } else {
-            directory = "."
-            baseName = path
-        }
-        var isDirectory: ObjCBool = false
-        guard FileManager.default.fileExists(atPath: directory, isDirectory: &isDirectory), isDirectory.boolValue else {
-            throw fail("directory '\(directory)' does not exist; expected an existing directory")
-        }
-
-        let suffix = String(UInt64.random(in: 0...UInt64.max), radix: 16)
-        let tempPath = (directory == "/" ? "" : directory) + "/.\(baseName).tmp-\(getpid())-\(suffix)"
-        let fd = open(tempPath, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o644)
-        guard fd >= 0 else {
-            throw fail("cannot create temporary file '\(tempPath)': \(errnoText())")
-        }
-        var closed = false
-        var renamed = false
-        defer {
-            if !closed { _ = close(fd) }
-            if !renamed { _ = unlink(tempPath) }
-        }
-
-        var written = 0
-        try bytes.withUnsafeBytes { raw in
-            while written < raw.count {
-                let r = systemWrite(fd, raw.baseAddress! + written, raw.count - written)
-                if r < 0 {
-                    if errno == EINTR { continue }
-                    throw fail("cannot write temporary file '\(tempPath)': \(errnoText())")
-                }
-                written += r
-            }
-        }
-        guard fsync(fd) == 0 else {
-            throw fail("cannot fsync temporary file '\(tempPath)': \(errnoText())")
-        }
-        closed = true
-        guard close(fd) == 0 else {
-            throw fail("cannot close temporary file '\(tempPath)': \(errnoText())")
-        }
-        guard rename(tempPath, path) == 0 else {
-            throw fail("cannot rename '\(tempPath)' to '\(path)': \(errnoText())")
-        }
-        renamed = true
-
-        let dirFD = open(directory, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
-        guard dirFD >= 0 else {
-            throw fail("cannot open directory '\(directory)' to fsync it: \(errnoText())")
-        }
-        defer { _ = close(dirFD) }
-        if fsync(dirFD) != 0 && errno != EINVAL && errno != ENOTSUP {
-            throw fail("cannot fsync directory '\(directory)': \(errnoText())")
-        }
-    }
-
     // MARK: - Helpers
-
-    private static func systemWrite(_ fd: Int32, _ buffer: UnsafeRawPointer, _ count: Int) -> Int {
-        #if canImport(Glibc)
-        return Glibc.write(fd, buffer, count)
-        #else
-        return Darwin.write(fd, buffer, count)
-        #endif
-    }
 
     /// Keys in the order the writer uses: lexicographic by UTF-8 bytes.
     private static func sortedKeys<S: Sequence>(_ keys: S) -> [String] where S.Element == String {
