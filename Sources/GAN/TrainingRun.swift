@@ -232,12 +232,10 @@ public final class TrainingRun {
 
     /// The fixed-noise grid (one row per class for conditional models; a scatter for 2-D data).
     func writeGrid(_ path: String) throws {
-        let x = trainer.sample(z: fixedNoise, labels: fixedLabels)
         if let mixture = trainer.data.mixture {
-            let points = trainer.sample(z: qualityNoise, labels: nil)
-            try ScatterPlot.writePNG(points: points, reference: mixture, path: path)
+            try ScatterPlot.writePNG(points: trainer.sample(z: qualityNoise, labels: nil), reference: mixture, path: path)
         } else {
-            try ImageGrid.writePNG(images: x, columns: gridColumns, path: path)
+            try ImageGrid.writePNG(images: trainer.sample(z: fixedNoise, labels: fixedLabels), columns: gridColumns, path: path)
         }
     }
 
