@@ -1,0 +1,45 @@
+import Foundation
+import XCTest
+import GANTensor
+
+/// Replays the fuzzing inputs of `SafeTensors.decode` (see Fuzz/run.sh):
+///
+/// - every seed in `Fuzz/seeds/safetensors/` (valid files) must decode;
+/// - every saved input in `Tests/GANTensorTests/FuzzRegressions/safetensors-<n>.bin` (inputs that
+///   once trapped or exhausted memory) must decode or throw a `SafeTensorsError`.
+///
+/// A decoder that traps kills the test process, so reaching the end of each test is the check.
+final class SafeTensorsFuzzRegressionTests: XCTestCase {
+    /// The package root: this file is <root>/Tests/GANTensorTests/FuzzRegressionTests.swift.
+    private static let root = URL(fileURLWithPath: #filePath)
+        .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+
+    /// The files of `folder` (relative to the package root) in name order; empty if it is missing.
+    private func files(in folder: String) -> [URL] {
+        let url = Self.root.appendingPathComponent(folder)
+        let names = (try? FileManager.default.contentsOfDirectory(atPath: url.path)) ?? []
+        return names.filter { !$0.hasPrefix(".") }.sorted().map { url.appendingPathComponent($0) }
+    }
+
+    func testSeedsDecode() throws {
+        let seeds = files(in: "Fuzz/seeds/safetensors")
+        XCTAssertFalse(seeds.isEmpty, "Fuzz/seeds/safetensors holds no seeds (run python3 Fuzz/make_seeds.py)")
+        for url in seeds {
+            let bytes = [UInt8](try Data(contentsOf: url))
+            XCTAssertNoThrow(try SafeTensors.decode(bytes, source: url.lastPathComponent), "seed \(url.lastPathComponent)")
+        }
+    }
+
+    func testSavedFuzzInputsDecodeOrThrowSafeTensorsError() throws {
+        for url in files(in: "Tests/GANTensorTests/FuzzRegressions") where url.pathExtension == "bin" {
+            let bytes = [UInt8](try Data(contentsOf: url))
+            do {
+                _ = try SafeTensors.decode(bytes, source: url.lastPathComponent)
+            } catch is SafeTensorsError {
+                // A clean rejection is what these inputs need.
+            } catch {
+                XCTFail("\(url.lastPathComponent): expected a SafeTensorsError or a result, got \(type(of: error)): \(error)")
+            }
+        }
+    }
+}
