@@ -85,6 +85,14 @@ public func packageRoot(file: StaticString = #filePath) -> URL {
     return URL(fileURLWithPath: FileManager.default.currentDirectoryPath)
 }
 
+/// The files of `folder` (relative to the package root) in name order, hidden files excluded;
+/// empty when the folder is missing.
+public func packageFiles(in folder: String) -> [URL] {
+    let url = packageRoot().appendingPathComponent(folder)
+    let names = (try? FileManager.default.contentsOfDirectory(atPath: url.path)) ?? []
+    return names.filter { !$0.hasPrefix(".") }.sorted().map { url.appendingPathComponent($0) }
+}
+
 /// The shared MNIST folder beside the checkout (`../shared/data/mnist`), or nil if absent.
 public func sharedMNISTDirectory() -> String? {
     let candidates = [

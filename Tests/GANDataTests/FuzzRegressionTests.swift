@@ -1,5 +1,6 @@
 import Foundation
 import XCTest
+import GANTestSupport
 @testable import GANData
 
 /// Replays the fuzzing inputs of the GANData parsers (see Fuzz/run.sh):
@@ -10,17 +11,6 @@ import XCTest
 ///
 /// A parser that traps kills the test process, so reaching the end of each test is the check.
 final class FuzzRegressionTests: XCTestCase {
-    /// The package root: this file is <root>/Tests/GANDataTests/FuzzRegressionTests.swift.
-    private static let root = URL(fileURLWithPath: #filePath)
-        .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-
-    /// The files of `folder` (relative to the package root) in name order; empty if it is missing.
-    private func files(in folder: String) -> [URL] {
-        let url = Self.root.appendingPathComponent(folder)
-        let names = (try? FileManager.default.contentsOfDirectory(atPath: url.path)) ?? []
-        return names.filter { !$0.hasPrefix(".") }.sorted().map { url.appendingPathComponent($0) }
-    }
-
     /// Runs the parser of fuzz target `target` on `bytes`.
     private func parse(_ target: String, _ bytes: [UInt8], name: String) throws {
         switch target {
@@ -54,7 +44,7 @@ final class FuzzRegressionTests: XCTestCase {
     func testSeedsParse() throws {
         var count = 0
         for target in Self.targets {
-            let seeds = files(in: "Fuzz/seeds/\(target)")
+            let seeds = packageFiles(in: "Fuzz/seeds/\(target)")
             XCTAssertFalse(seeds.isEmpty, "Fuzz/seeds/\(target) holds no seeds (run python3 Fuzz/make_seeds.py)")
             for url in seeds {
                 let bytes = [UInt8](try Data(contentsOf: url))
@@ -66,7 +56,7 @@ final class FuzzRegressionTests: XCTestCase {
     }
 
     func testSavedFuzzInputsReturnOrThrowDataError() throws {
-        for url in files(in: "Tests/GANDataTests/FuzzRegressions") where url.pathExtension == "bin" {
+        for url in packageFiles(in: "Tests/GANDataTests/FuzzRegressions") where url.pathExtension == "bin" {
             let name = url.lastPathComponent
             guard let target = name.split(separator: "-").first.map(String.init), Self.targets.contains(target) else {
                 XCTFail("\(name): expected a name <target>-<n>.bin with target one of \(Self.targets)")

@@ -14,28 +14,23 @@ final class GoldenTests: XCTestCase {
         GANAutograd.gradients(of: y, wrt: wrt, seed: seed).map(\.value)
     }
 
-    func testConv2dMatchesPyTorch() throws {
-        let f = try fixture("conv2d")
+    /// Output and the gradients of input, weight and bias for a convolution fixture.
+    func checkConvolution(_ name: String, _ layer: (Variable, Variable, Variable) -> Variable) throws {
+        let f = try fixture(name)
         let x = Variable(f["x"]!, requiresGradient: true)
         let w = Variable(f["weight"]!, requiresGradient: true), b = Variable(f["bias"]!, requiresGradient: true)
-        let y = conv2d(x, weight: w, bias: b, stride: (2, 2), padding: (1, 1))
-        assertClose(y.value, f["y"]!, rtol: 1e-5, atol: 1e-5)
+        let y = layer(x, w, b)
+        assertClose(y.value, f["y"]!, rtol: 1e-5, atol: 1e-5, name)
         let g = gradients(of: y, seed: f["cotangent"]!, wrt: [x, w, b])
-        assertClose(g[0], f["dx"]!, rtol: 1e-5, atol: 1e-5)
-        assertClose(g[1], f["dweight"]!, rtol: 1e-5, atol: 1e-5)
-        assertClose(g[2], f["dbias"]!, rtol: 1e-5, atol: 1e-5)
+        for (k, key) in ["dx", "dweight", "dbias"].enumerated() { assertClose(g[k], f[key]!, rtol: 1e-5, atol: 1e-5, "\(name) \(key)") }
+    }
+
+    func testConv2dMatchesPyTorch() throws {
+        try checkConvolution("conv2d") { conv2d($0, weight: $1, bias: $2, stride: (2, 2), padding: (1, 1)) }
     }
 
     func testConvTranspose2dMatchesPyTorch() throws {
-        let f = try fixture("conv_transpose2d")
-        let x = Variable(f["x"]!, requiresGradient: true)
-        let w = Variable(f["weight"]!, requiresGradient: true), b = Variable(f["bias"]!, requiresGradient: true)
-        let y = convTranspose2d(x, weight: w, bias: b, stride: (2, 2), padding: (1, 1))
-        assertClose(y.value, f["y"]!, rtol: 1e-5, atol: 1e-5)
-        let g = gradients(of: y, seed: f["cotangent"]!, wrt: [x, w, b])
-        assertClose(g[0], f["dx"]!, rtol: 1e-5, atol: 1e-5)
-        assertClose(g[1], f["dweight"]!, rtol: 1e-5, atol: 1e-5)
-        assertClose(g[2], f["dbias"]!, rtol: 1e-5, atol: 1e-5)
+        try checkConvolution("conv_transpose2d") { convTranspose2d($0, weight: $1, bias: $2, stride: (2, 2), padding: (1, 1)) }
     }
 
     func testBatchNorm2dTrainingStepAndRunningStatisticsMatchPyTorch() throws {

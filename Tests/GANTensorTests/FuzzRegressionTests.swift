@@ -1,5 +1,6 @@
 import Foundation
 import XCTest
+import GANTestSupport
 import GANTensor
 
 /// Replays the fuzzing inputs of `SafeTensors.decode` (see Fuzz/run.sh):
@@ -10,19 +11,8 @@ import GANTensor
 ///
 /// A decoder that traps kills the test process, so reaching the end of each test is the check.
 final class SafeTensorsFuzzRegressionTests: XCTestCase {
-    /// The package root: this file is <root>/Tests/GANTensorTests/FuzzRegressionTests.swift.
-    private static let root = URL(fileURLWithPath: #filePath)
-        .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-
-    /// The files of `folder` (relative to the package root) in name order; empty if it is missing.
-    private func files(in folder: String) -> [URL] {
-        let url = Self.root.appendingPathComponent(folder)
-        let names = (try? FileManager.default.contentsOfDirectory(atPath: url.path)) ?? []
-        return names.filter { !$0.hasPrefix(".") }.sorted().map { url.appendingPathComponent($0) }
-    }
-
     func testSeedsDecode() throws {
-        let seeds = files(in: "Fuzz/seeds/safetensors")
+        let seeds = packageFiles(in: "Fuzz/seeds/safetensors")
         XCTAssertFalse(seeds.isEmpty, "Fuzz/seeds/safetensors holds no seeds (run python3 Fuzz/make_seeds.py)")
         for url in seeds {
             let bytes = [UInt8](try Data(contentsOf: url))
@@ -31,7 +21,7 @@ final class SafeTensorsFuzzRegressionTests: XCTestCase {
     }
 
     func testSavedFuzzInputsDecodeOrThrowSafeTensorsError() throws {
-        for url in files(in: "Tests/GANTensorTests/FuzzRegressions") where url.pathExtension == "bin" {
+        for url in packageFiles(in: "Tests/GANTensorTests/FuzzRegressions") where url.pathExtension == "bin" {
             let bytes = [UInt8](try Data(contentsOf: url))
             do {
                 _ = try SafeTensors.decode(bytes, source: url.lastPathComponent)

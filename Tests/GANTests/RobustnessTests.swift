@@ -44,24 +44,32 @@ final class RobustnessTests: XCTestCase {
         let base = ["train", "--model", "toy", "--dataset", "ring8", "--steps", "300", "--checkpoint-every", "3",
                     "--keep", "2", "--log-every", "20", "--seed", "9", "--width", "32"]
         let straight = temporaryFolder(self), killed = temporaryFolder(self)
+        let started = Date()
         XCTAssertEqual(try gan(base + ["--out", straight]).status, 0)
-
+        // Kill within 15–35% of an uninterrupted run's time, so attempts are cut short whatever the
+        // machine's speed while still making progress; after 6 kills the run is let finish.
+        let duration = Date().timeIntervalSince(started)
         let rng = RandomGenerator(seed: 2024)
-        var attempt = try gan(base + ["--out", killed], killAfter: 0.3 + Double(rng.nextUnitFloat()))
-        var kills = 0
+        func killTime() -> Double { duration * (0.15 + 0.2 * Double(rng.nextUnitFloat())) }
+        var attempt = try gan(base + ["--out", killed], killAfter: killTime())
+        var kills = 0, killsAfterACheckpoint = 0
         while attempt.status != 0 {
             XCTAssertEqual(attempt.status, -SIGKILL, "a run may only end by finishing or by our kill: \(attempt.output)")
             kills += 1
             // Every checkpoint left behind must read and verify.
-            for (_, path) in Checkpoint.stepFiles(in: killed + "/checkpoints") {
+            let left = Checkpoint.stepFiles(in: killed + "/checkpoints")
+            if !left.isEmpty { killsAfterACheckpoint += 1 }
+            for (_, path) in left {
                 XCTAssertNoThrow(try Checkpoint.read(path), "unreadable checkpoint after kill \(kills)")
             }
             XCTAssertLessThan(kills, 40, "the run never finished")
             if kills >= 40 { return }
             // Later attempts run to the end once enough kills have landed.
-            attempt = try gan(["train", "--resume", killed], killAfter: kills < 6 ? 0.2 + Double(rng.nextUnitFloat()) : nil)
+            attempt = try gan(["train", "--resume", killed], killAfter: kills < 6 ? killTime() : nil)
         }
         XCTAssertGreaterThanOrEqual(kills, 3, "the kills must land before the run ends")
+        XCTAssertGreaterThanOrEqual(killsAfterACheckpoint, 2, "kills must land while training, not only at start-up")
+        print("kill test: \(kills) kills, \(killsAfterACheckpoint) after training had checkpointed; straight run \(String(format: "%.2f", duration)) s")
         let final = Checkpoint.fileName(step: 300)
         XCTAssertEqual(try weights(killed + "/checkpoints/" + final), try weights(straight + "/checkpoints/" + final))
     }
