@@ -31,6 +31,11 @@ public protocol GANModel: AnyObject {
     func discriminate(_ x: Variable, labels: [Int]?) -> Variable
 }
 
+/// A model whose generator ends in a sigmoid: its output bias starts at logit(mean pixel).
+public protocol SigmoidOutputModel: GANModel {
+    func setOutputBias(meanPixel: Tensor)
+}
+
 extension GANModel {
     public var isConditional: Bool { classCount > 0 }
 }

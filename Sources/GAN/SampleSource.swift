@@ -40,7 +40,7 @@ public final class TrainedGenerator {
     }
 
     public func noise(_ count: Int, rng: RandomGenerator) -> Tensor {
-        config.noise.sample(count: count, shape: model.latentShape, low: config.noiseLow, high: config.noiseHigh, rng: rng)
+        config.sampleNoise(count, shape: model.latentShape, rng: rng)
     }
 
     /// Samples in [0, 1] from noise `z` (and labels for conditional models), in batches.

@@ -44,8 +44,7 @@ public final class Trainer {
         self.data = try data ?? TrainingData.load(config, range: config.model.pixelRange)
         rng = RandomGenerator(seed: config.seed)
         model = Trainer.makeModel(config, sampleShape: self.data.sampleShape, classCount: self.data.classCount, rng: rng)
-        if let mlp = model as? MLPGAN { mlp.setOutputBias(meanPixel: self.data.meanSample(range: .unit)) }
-        if let cgan = model as? ConditionalMLPGAN { cgan.setOutputBias(meanPixel: self.data.meanSample(range: .unit)) }
+        (model as? SigmoidOutputModel)?.setOutputBias(meanPixel: self.data.meanSample(range: .unit))
         if config.emaDecay > 0 {
             let copy = Trainer.makeModel(config, sampleShape: self.data.sampleShape, classCount: self.data.classCount,
                                          rng: RandomGenerator(seed: config.seed ^ 0xE3A))
@@ -96,7 +95,7 @@ public final class Trainer {
 
     /// `count` noise vectors `[count] + latentShape` from `rng`.
     public func noise(_ count: Int, rng: RandomGenerator) -> Tensor {
-        config.noise.sample(count: count, shape: model.latentShape, low: config.noiseLow, high: config.noiseHigh, rng: rng)
+        config.sampleNoise(count, shape: model.latentShape, rng: rng)
     }
 
     /// Labels for generated samples: uniform over the classes (nil for unconditional models).

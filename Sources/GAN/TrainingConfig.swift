@@ -163,6 +163,13 @@ public struct TrainingConfig: Codable, Equatable, Sendable {
     public var datasetKind: String { dataset.hasPrefix("folder:") ? "folder" : dataset }
 }
 
+extension TrainingConfig {
+    /// `count` noise vectors `[count] + shape` from the configured distribution.
+    public func sampleNoise(_ count: Int, shape: [Int], rng: RandomGenerator) -> Tensor {
+        noise.sample(count: count, shape: shape, low: noiseLow, high: noiseHigh, rng: rng)
+    }
+}
+
 /// A setting that cannot be used, named as on the command line.
 public struct ConfigError: Error, CustomStringConvertible {
     public let field: String

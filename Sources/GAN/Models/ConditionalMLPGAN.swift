@@ -5,7 +5,7 @@
 /// - D: `x → maxout 240×5` and `y → maxout 50×5`, concatenated (290) `→ maxout 240×4 → logit`,
 ///   dropout 0.5 on the hidden inputs (0.2 on the pixels).
 /// Weights U(±0.005) in D and U(±0.05) in G as the 2014 GAN; the paper gives no initialisation.
-public final class ConditionalMLPGAN: GANModel {
+public final class ConditionalMLPGAN: SigmoidOutputModel {
     public let generator: Module
     public let discriminator: Module
     public let latentShape: [Int]

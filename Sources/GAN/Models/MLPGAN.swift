@@ -4,7 +4,7 @@
 ///   bias set to logit(mean training pixel) by ``setOutputBias(meanPixel:)``.
 /// - D: inverted dropout (keep 0.8) → maxout 240×5 → dropout (keep 0.5) → maxout 240×5 →
 ///   dropout (keep 0.5) → linear 1 (a logit); weights U(±0.005). Masks per example.
-public final class MLPGAN: GANModel {
+public final class MLPGAN: SigmoidOutputModel {
     public let generator: Module
     public let discriminator: Module
     let g: Sequential, d: Sequential
