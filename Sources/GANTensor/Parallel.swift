@@ -6,7 +6,7 @@ import Foundation
 /// Work is divided by *output* element, never by partial sums, so every result is bit-identical
 /// whatever the number of threads.
 public enum Parallel {
-    /// Worker threads used by elementwise kernels (BLAS has its own setting, see ``BLAS/setThreadCount(_:)``).
+    /// Worker threads used by every kernel, matrix products (``BLAS/gemm(transposeA:transposeB:m:n:k:alpha:a:lda:b:ldb:beta:c:ldc:)``) included.
     nonisolated(unsafe) public static var threadCount: Int = max(1, ProcessInfo.processInfo.activeProcessorCount)
 
     /// Below this many elements a loop runs on the calling thread: waking a worker costs more.

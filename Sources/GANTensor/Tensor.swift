@@ -1,4 +1,5 @@
-/// The reference-counted buffer behind a ``Tensor``: `count` Float32 values, 64-byte aligned.
+/// The reference-counted buffer behind a ``Tensor``: `count` Float32 values, 64-byte aligned,
+/// taken from and given back to the ``BufferPool``.
 ///
 /// Tensors share a storage until one of them is written (copy on write), so reshapes and
 /// value copies are free.
@@ -9,12 +10,11 @@ public final class TensorStorage {
     public init(count: Int) {
         precondition(count >= 0, "TensorStorage: negative element count \(count)")
         self.count = count
-        let raw = UnsafeMutableRawPointer.allocate(
-            byteCount: max(count, 1) * MemoryLayout<Float>.stride, alignment: 64)
+        let raw = BufferPool.take(byteCount: count * MemoryLayout<Float>.stride)
         pointer = raw.bindMemory(to: Float.self, capacity: max(count, 1))
     }
 
-    deinit { UnsafeMutableRawPointer(pointer).deallocate() }
+    deinit { BufferPool.give(UnsafeMutableRawPointer(pointer), byteCount: count * MemoryLayout<Float>.stride) }
 
     func copy() -> TensorStorage {
         let new = TensorStorage(count: count)

@@ -47,7 +47,6 @@ func option(_ name: String, default value: Int) -> Int {
 func kernels() {
     let batch = option("--batch", default: 64), threads = option("--threads", default: 2)
     Parallel.threadCount = threads
-    BLAS.setThreadCount(threads)
     let rng = RandomGenerator(seed: 1)
 
     // The ceiling: a large square sgemm.
@@ -115,7 +114,6 @@ func workload(_ name: String, batch: Int, flopPerImage: Double, _ step: () -> Vo
 func trainingWorkload(_ model: TrainingConfig.Model, name: String, defaultBatch: Int, flopPerImage: Double) throws {
     let threads = option("--threads", default: 2)
     Parallel.threadCount = threads
-    BLAS.setThreadCount(threads)
     var c = TrainingConfig.preset(model)
     c.batchSize = option("--batch", default: defaultBatch)
     c.steps = 1_000_000
@@ -141,7 +139,6 @@ do {
     case "sample":
         let threads = option("--threads", default: 2), batch = option("--batch", default: 1000)
         Parallel.threadCount = threads
-        BLAS.setThreadCount(threads)
         let model = DCGAN(rng: RandomGenerator(seed: 1))
         model.generator.eval()
         let rng = RandomGenerator(seed: 2)
