@@ -1,23 +1,49 @@
 #!/usr/bin/env bash
-# Runs each workload of ../shared/reference/benchmarks.md in SwiftGAN and in PyTorch, alternating,
-# in one run, and prints their JSON lines plus the SwiftGAN / PyTorch ratio of images per second.
-#   bench/compare.sh [rounds]      (needs: pip install torch numpy; python3 on PATH or $PYTHON)
+# Runs each workload of ../shared/reference/benchmarks.md in SwiftGAN (gan-bench) and in PyTorch
+# (bench/pytorch_bench.py), alternating, in one run, with the same thread count, and prints
+# their JSON lines, then one summary line per workload: medians over the rounds, the ratio
+# SwiftGAN / PyTorch of images per second and of peak memory, heap allocations per iteration of
+# each (counted by bench/malloc_count.c, preloaded into both), and for dcgan28 the step's
+# effective GFLOP/s as a fraction of the sgemm ceiling measured in the same run.
+#   bench/compare.sh [rounds]    (needs PyTorch: pip install torch numpy; python3 on PATH or $PYTHON)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 rounds=${1:-3}
 PYTHON=${PYTHON:-python3}
+THREADS=${THREADS:-2}
 swift build -c release --product gan-bench >&2
 BIN=.build/release/gan-bench
+COUNTER=.build/malloc_count.so
+cc -O2 -shared -fPIC -o "$COUNTER" bench/malloc_count.c
+export LD_PRELOAD="$PWD/$COUNTER"
+log=$(mktemp)
+$BIN sgemm --threads "$THREADS" | tee -a "$log"
 for spec in "dcgan28 64" "dcgan28 128" "mlpgan 100" "sample 1000"; do
   set -- $spec
   for r in $(seq "$rounds"); do
-    s=$($BIN "$1" --batch "$2" --threads 2); echo "$s"
-    p=$($PYTHON bench/pytorch_bench.py "$1" --batch "$2" --threads 2); echo "$p"
-    $PYTHON - "$s" "$p" <<'PY'
-import json, sys
-s, p = json.loads(sys.argv[1]), json.loads(sys.argv[2])
-print(json.dumps({"bench": s["bench"], "batch": s["batch"], "ratio_img_per_s": round(s["img_per_s"] / p["img_per_s"], 3),
-                  "ratio_peak_rss": round(s["peak_rss_mb"] / p["peak_rss_mb"], 3)}))
-PY
+    $BIN "$1" --batch "$2" --threads "$THREADS" | tee -a "$log"
+    $PYTHON bench/pytorch_bench.py "$1" --batch "$2" --threads "$THREADS" | tee -a "$log"
   done
 done
+unset LD_PRELOAD
+$PYTHON - "$log" <<'PY'
+import json, statistics, sys
+rows = [json.loads(l) for l in open(sys.argv[1]) if l.strip()]
+ceiling = statistics.median(r["gflop_per_s"] for r in rows if r["bench"] == "sgemm")
+def med(rs, key):
+    v = [r[key] for r in rs if r.get(key) is not None]
+    return statistics.median(v) if v else None
+for bench, batch in dict.fromkeys((r["bench"], r["batch"]) for r in rows if r["bench"] != "sgemm"):
+    s = [r for r in rows if (r["bench"], r.get("batch"), r.get("impl")) == (bench, batch, "swiftgan")]
+    p = [r for r in rows if (r["bench"], r.get("batch"), r.get("impl")) == (bench, batch, "pytorch")]
+    out = {"bench": bench, "batch": batch, "summary": True,
+           "swiftgan_img_per_s": med(s, "img_per_s"), "pytorch_img_per_s": med(p, "img_per_s"),
+           "ratio_img_per_s": round(med(s, "img_per_s") / med(p, "img_per_s"), 3),
+           "ratio_peak_rss": round(med(s, "peak_rss_mb") / med(p, "peak_rss_mb"), 3),
+           "swiftgan_allocs_per_iter": med(s, "allocs_per_iter"), "pytorch_allocs_per_iter": med(p, "allocs_per_iter")}
+    if bench == "dcgan28":
+        out["sgemm_gflop_per_s"] = round(ceiling, 1)
+        out["fraction_of_sgemm"] = round(med(s, "gflop_per_s") / ceiling, 3)
+    print(json.dumps(out))
+PY
+rm -f "$log"

@@ -5,7 +5,7 @@
 usage: pytorch_bench.py WORKLOAD [--batch B] [--threads T] [--iterations N] [--mnist DIR]
 WORKLOAD: dcgan28 | mlpgan | sample
 """
-import argparse, gzip, json, math, os, resource, time
+import argparse, ctypes, gzip, json, math, os, resource, time
 
 import numpy as np
 import torch
@@ -45,16 +45,29 @@ class Maxout(nn.Module):
         return self.lin(x).view(x.shape[0], self.units, self.pieces).max(2)[0]
 
 
+def allocation_counter():
+    """bench/malloc_count.c's process-wide counter when it is preloaded (bench/compare.sh), else None."""
+    try:
+        f = ctypes.CDLL(None).malloc_count_calls
+    except AttributeError:
+        return None
+    f.restype = ctypes.c_uint64
+    return f
+
+
 def timed(step, batch, flop_per_image):
     for _ in range(3): step()
     times = []
+    count = allocation_counter()
+    before = count() if count else 0
     for _ in range(a.iterations):
         t = time.perf_counter(); step(); times.append(time.perf_counter() - t)
+    allocs = round((count() - before) / a.iterations, 1) if count else None
     med = sorted(times)[len(times) // 2]
     rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     print(json.dumps({"bench": a.workload, "impl": "pytorch", "batch": batch, "threads": a.threads,
                       "img_per_s": round(batch / med, 2), "gflop_per_s": round(flop_per_image * batch / med / 1e9, 2),
-                      "peak_rss_mb": round(rss, 1), "allocs_per_iter": None, "torch": torch.__version__}), flush=True)
+                      "peak_rss_mb": round(rss, 1), "allocs_per_iter": allocs, "torch": torch.__version__}), flush=True)
 
 
 bce = nn.BCEWithLogitsLoss()
@@ -92,5 +105,5 @@ elif a.workload == "sample":
     g, _ = dcgan(); g.eval()
     def step():
         with torch.no_grad(): g(torch.randn(a.batch, 100, 1, 1))
-    # Forward-only work of G per image: the three transposed convolutions.
-    timed(step, a.batch, 2 * (100 * 256 * 49 + 256 * 128 * 16 * 196 + 128 * 16 * 784))
+    # Forward multiply-adds of G per image: convT1 100·256·7·7, convT2 256·128·4·4·7·7, convT3 128·4·4·14·14.
+    timed(step, a.batch, 2 * (100 * 256 * 49 + 256 * 128 * 16 * 49 + 128 * 16 * 196))

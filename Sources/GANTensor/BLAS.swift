@@ -20,6 +20,16 @@ public enum BLAS {
         #endif
     }()
 
+    /// The kernel set OpenBLAS chose for this CPU ("Haswell" for AVX2, "SkylakeX" or "Cooperlake"
+    /// for AVX-512; `OPENBLAS_CORETYPE` in the environment overrides its choice), or "Accelerate".
+    public static var kernelSet: String {
+        #if canImport(Accelerate)
+        return "Accelerate"
+        #else
+        return String(cString: openblas_get_corename())
+        #endif
+    }
+
     /// Below this many multiply-adds per worker a product runs on the calling thread.
     static let minimumMultiplyAddsPerThread = 1 << 20
 

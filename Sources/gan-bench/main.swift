@@ -4,6 +4,8 @@
 //       GFLOP/s of sgemm (the BLAS ceiling, measured in the same run), and of Conv2d /
 //       ConvTranspose2d forward, input-gradient and weight-gradient at the dcgan28 layer shapes
 //       of ../shared/reference/benchmarks.md.
+//   gan-bench sgemm [--threads 2]
+//       The sgemm ceiling alone.
 //   gan-bench dcgan28|mlpgan|sample [--batch B] [--threads 2] [--iterations N] [--mnist DIR]
 //       The workloads of benchmarks.md with SwiftGAN's own training step (bench/compare.sh runs
 //       them beside bench/pytorch_bench.py).
@@ -44,17 +46,25 @@ func option(_ name: String, default value: Int) -> Int {
     return value
 }
 
+/// The BLAS ceiling: GFLOP/s of a large square sgemm through ``BLAS/gemm``, printed as a JSON line.
+@discardableResult
+func sgemmCeiling(threads: Int) -> Double {
+    Parallel.threadCount = threads
+    let n = 1024, rng = RandomGenerator(seed: 1)
+    let a = rng.normal([n, n]), b = rng.normal([n, n])
+    let seconds = measure { _ = Tensor.matmul(a, b) }
+    let ceiling = 2 * Double(n * n * n) / seconds / 1e9
+    emit([("bench", "sgemm"), ("m", n), ("n", n), ("k", n), ("threads", threads), ("gflop_per_s", ceiling),
+          ("blas_kernels", BLAS.kernelSet)])
+    return ceiling
+}
+
 func kernels() {
     let batch = option("--batch", default: 64), threads = option("--threads", default: 2)
     Parallel.threadCount = threads
     let rng = RandomGenerator(seed: 1)
 
-    // The ceiling: a large square sgemm.
-    let n = 1024
-    let a = rng.normal([n, n]), b = rng.normal([n, n])
-    let tGemm = measure { _ = Tensor.matmul(a, b) }
-    let ceiling = 2 * Double(n * n * n) / tGemm / 1e9
-    emit([("bench", "sgemm"), ("m", n), ("n", n), ("k", n), ("threads", threads), ("gflop_per_s", ceiling)])
+    let ceiling = sgemmCeiling(threads: threads)
 
     // dcgan28 layers: (name, geometry of the convolution, transposed?)
     let layers: [(String, Conv2dGeometry, Bool)] = [
@@ -97,18 +107,32 @@ func peakResidentMB() -> Double {
     return kb / 1024
 }
 
-/// Median images per second of `step` (one call = `batch` images), after a warm-up.
+/// The process-wide allocation counter of bench/malloc_count.c when it is preloaded
+/// (`LD_PRELOAD=.../malloc_count.so`, as bench/compare.sh does), else nil.
+let allocationCount: (@convention(c) () -> UInt64)? = {
+    #if os(Linux)
+    guard let symbol = dlsym(UnsafeMutableRawPointer(bitPattern: 0), "malloc_count_calls") else { return nil }
+    return unsafeBitCast(symbol, to: (@convention(c) () -> UInt64).self)
+    #else
+    return nil
+    #endif
+}()
+
+/// Median images per second of `step` (one call = `batch` images), after a warm-up, and heap
+/// allocations per steady-state iteration when the allocation counter is preloaded.
 func workload(_ name: String, batch: Int, flopPerImage: Double, _ step: () -> Void) {
     let threads = option("--threads", default: 2), iterations = option("--iterations", default: 30)
     for _ in 0..<3 { step() }
     var times = [Double]()
+    let allocationsBefore = allocationCount?()
     for _ in 0..<iterations {
         let t = now(); step(); times.append(now() - t)
     }
+    let allocations: Any = allocationCount.map { Double($0() - allocationsBefore!) / Double(iterations) } ?? "null"
     let median = times.sorted()[times.count / 2]
     emit([("bench", name), ("impl", "swiftgan"), ("batch", batch), ("threads", threads),
           ("img_per_s", Double(batch) / median), ("gflop_per_s", flopPerImage * Double(batch) / median / 1e9),
-          ("peak_rss_mb", peakResidentMB()), ("allocs_per_iter", "null")])
+          ("peak_rss_mb", peakResidentMB()), ("allocs_per_iter", allocations)])
 }
 
 func trainingWorkload(_ model: TrainingConfig.Model, name: String, defaultBatch: Int, flopPerImage: Double) throws {
@@ -133,6 +157,7 @@ let command = CommandLine.arguments.dropFirst().first ?? "kernels"
 do {
     switch command {
     case "kernels": kernels()
+    case "sgemm": sgemmCeiling(threads: option("--threads", default: 2))
     // Multiply-adds per image per iteration from benchmarks.md (work skipped legitimately still counts).
     case "dcgan28": try trainingWorkload(.dcgan, name: "dcgan28", defaultBatch: 64, flopPerImage: 2 * 140_047_488)
     case "mlpgan": try trainingWorkload(.mlp, name: "mlpgan", defaultBatch: 100, flopPerImage: 2 * 14_104_080)
@@ -142,12 +167,13 @@ do {
         let model = DCGAN(rng: RandomGenerator(seed: 1))
         model.generator.eval()
         let rng = RandomGenerator(seed: 2)
-        let flop = 2.0 * Double(100 * 256 * 49 + 256 * 128 * 16 * 196 + 128 * 16 * 784)
+        // Forward multiply-adds of G per image: convT1 100·256·7·7, convT2 256·128·4·4·7·7, convT3 128·4·4·14·14.
+        let flop = 2.0 * Double(100 * 256 * 49 + 256 * 128 * 16 * 49 + 128 * 16 * 196)
         workload("sample", batch: batch, flopPerImage: flop) {
             _ = withoutGradients { model.generate(Variable(rng.normal([batch, 100, 1, 1])), labels: nil) }
         }
     default:
-        FileHandle.standardError.write("gan-bench: unknown benchmark '\(command)'; available: kernels, dcgan28, mlpgan, sample\n".data(using: .utf8)!)
+        FileHandle.standardError.write("gan-bench: unknown benchmark '\(command)'; available: kernels, sgemm, dcgan28, mlpgan, sample\n".data(using: .utf8)!)
         exit(2)
     }
 } catch {

@@ -1,0 +1,40 @@
+/* Counts heap allocations of a whole process, for the benchmarks' "allocations per iteration".
+ *
+ *   cc -O2 -shared -fPIC -o malloc_count.so bench/malloc_count.c
+ *   LD_PRELOAD=$PWD/malloc_count.so program ...
+ *
+ * Every allocating entry point of glibc's malloc family is wrapped: the call is counted, then
+ * forwarded to glibc's own implementation (__libc_*), so behaviour and memory use are unchanged.
+ * The program reads the count through the exported function malloc_count_calls(), found with
+ * dlsym (gan-bench) or ctypes (bench/pytorch_bench.py). Linux/glibc only. */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <stddef.h>
+#include <stdint.h>
+
+extern void *__libc_malloc(size_t);
+extern void *__libc_calloc(size_t, size_t);
+extern void *__libc_realloc(void *, size_t);
+extern void *__libc_memalign(size_t, size_t);
+
+static uint64_t calls;
+
+static inline void count(void) { __atomic_fetch_add(&calls, 1, __ATOMIC_RELAXED); }
+
+/* Allocations (malloc, calloc, realloc, the aligned forms) made so far by every thread. */
+uint64_t malloc_count_calls(void) { return __atomic_load_n(&calls, __ATOMIC_RELAXED); }
+
+void *malloc(size_t n) { count(); return __libc_malloc(n); }
+void *calloc(size_t k, size_t n) { count(); return __libc_calloc(k, n); }
+void *realloc(void *p, size_t n) { count(); return __libc_realloc(p, n); }
+void *memalign(size_t a, size_t n) { count(); return __libc_memalign(a, n); }
+void *aligned_alloc(size_t a, size_t n) { count(); return __libc_memalign(a, n); }
+void *valloc(size_t n) { count(); return __libc_memalign(4096, n); }
+int posix_memalign(void **out, size_t a, size_t n) {
+    count();
+    if (a < sizeof(void *) || (a & (a - 1)) != 0) return EINVAL;
+    void *p = __libc_memalign(a, n);
+    if (p == NULL && n != 0) return ENOMEM;
+    *out = p;
+    return 0;
+}
