@@ -1,0 +1,47 @@
+@testable import GANTensor
+import XCTest
+
+final class BLASTests: XCTestCase {
+    /// Reference product in Double: C = op(A)·op(B) with A, B stored as given.
+    private func naive(_ a: Tensor, _ b: Tensor, _ ta: Bool, _ tb: Bool) -> Tensor {
+        let m = ta ? a.shape[1] : a.shape[0], k = ta ? a.shape[0] : a.shape[1], n = tb ? b.shape[0] : b.shape[1]
+        var c = [Float](repeating: 0, count: m * n)
+        for i in 0..<m { for j in 0..<n {
+            var s = 0.0
+            for p in 0..<k { s += Double(ta ? a[p, i] : a[i, p]) * Double(tb ? b[j, p] : b[p, j]) }
+            c[i * n + j] = Float(s)
+        } }
+        return Tensor(shape: [m, n], values: c)
+    }
+
+    /// Products large enough to be split across workers (by columns when n ≥ m, by rows when
+    /// m > n, odd extents so the last block is ragged) equal the reference for every transpose
+    /// combination, and are bit-identical whatever the thread count.
+    func testSplitProductsMatchReferenceAndIgnoreThreadCount() {
+        let saved = Parallel.threadCount
+        defer { Parallel.threadCount = saved }
+        let rng = RandomGenerator(seed: 5)
+        for (m, n, k) in [(37, 301, 97), (301, 37, 97)] {
+            for ta in [false, true] { for tb in [false, true] {
+                let a = rng.normal(ta ? [k, m] : [m, k]), b = rng.normal(tb ? [n, k] : [k, n])
+                XCTAssertGreaterThan(m * n * k, BLAS.minimumMultiplyAddsPerThread, "large enough to split")
+                Parallel.threadCount = 1
+                let one = Tensor.matmul(a, b, transposeA: ta, transposeB: tb)
+                Parallel.threadCount = 3
+                let three = Tensor.matmul(a, b, transposeA: ta, transposeB: tb)
+                XCTAssertEqual(one, three, "m \(m) n \(n) k \(k) ta \(ta) tb \(tb)")
+                assertCloseTensor(three, naive(a, b, ta, tb), tolerance: 1e-3)
+            } }
+        }
+    }
+
+    func testKernelSetIsReported() {
+        XCTAssertFalse(BLAS.kernelSet.isEmpty)
+    }
+
+    private func assertCloseTensor(_ a: Tensor, _ b: Tensor, tolerance: Float, file: StaticString = #filePath, line: UInt = #line) {
+        XCTAssertEqual(a.shape, b.shape, file: file, line: line)
+        let worst = zip(a.scalars, b.scalars).map { abs($0 - $1) }.max() ?? 0
+        XCTAssertLessThanOrEqual(worst, tolerance, file: file, line: line)
+    }
+}
