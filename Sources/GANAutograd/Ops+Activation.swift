@@ -52,18 +52,23 @@ extension Variable {
     }
 
     /// `max(x, 0)`; the derivative is taken as 0 at x = 0 (as PyTorch).
-    public func relu() -> Variable {
-        let mask = value.map { $0 > 0 ? 1 : 0 }
-        return Variable.record("relu", value.map { $0 > 0 ? $0 : 0 }, inputs: [self]) { g, _ in
-            [g * Variable(mask)]
-        }
-    }
+    public func relu() -> Variable { leakyRelu(slope: 0) }
 
     /// `x` for x > 0, `slope·x` otherwise.
     public func leakyRelu(slope: Float = 0.01) -> Variable {
-        let mask = value.map { $0 > 0 ? 1 : slope }
-        return Variable.record("leakyRelu", value.map { $0 > 0 ? $0 : slope * $0 }, inputs: [self]) { g, _ in
-            [g * Variable(mask)]
+        let x = value
+        let out = slope == 0 ? x.map { $0 > 0 ? $0 : 0 } : x.map { $0 > 0 ? $0 : slope * $0 }
+        return Variable.record(slope == 0 ? "relu" : "leakyRelu", out, inputs: [self]) { g, _ in
+            [g.scaledWhereNotPositive(x, by: slope)]
+        }
+    }
+
+    /// `self` where `x > 0`, `slope·self` elsewhere: the pullback of ``leakyRelu(slope:)`` in one
+    /// pass (no mask tensor). Linear in `self`, so its own pullback is itself.
+    func scaledWhereNotPositive(_ x: Tensor, by slope: Float) -> Variable {
+        let out = Tensor.combine(value, x, op: "leakyRelu backward") { g, x in x > 0 ? g : slope * g }
+        return Variable.record("leakyReluBackward", out, inputs: [self]) { g, _ in
+            [g.scaledWhereNotPositive(x, by: slope)]
         }
     }
 

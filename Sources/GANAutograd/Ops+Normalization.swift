@@ -2,18 +2,44 @@
 ///
 /// Statistics are taken per channel (axis 1) over every other axis: `x: [N, C]` or `[N, C, H, W]`.
 /// `y = (x − μ) / √(σ²_biased + ε) · weight + bias`. Returns `y` and the batch mean and *biased*
-/// variance (the caller keeps running statistics with the unbiased variance, as PyTorch).
-/// Composed of differentiable ops, so gradients of gradients work.
+/// variance, both `[C]` (the caller keeps running statistics with the unbiased variance, as PyTorch).
+///
+/// Forward and backward run as fused kernels (``NormalizationKernels``). When the backward pass
+/// is itself recorded (`createGraph`, for gradients of gradients), the pullback differentiates
+/// the composite form instead, which gives the same values with a graph.
 public func batchNormTraining(_ x: Variable, weight: Variable?, bias: Variable?, epsilon: Float)
     -> (output: Variable, mean: Tensor, variance: Tensor)
 {
+    let (y, statistics) = NormalizationKernels.batchNormForward(
+        x.value, weight: weight?.value, bias: bias?.value, epsilon: epsilon)
+    let inputs = [x] + [weight, bias].compactMap { $0 }
+    let output = Variable.record("batchNorm", y, inputs: inputs) { g, needed in
+        if GradientMode.isEnabled {
+            // Vector-Jacobian product of the composite form, recorded: Σ composite ⊙ g.
+            let composite = batchNormComposite(x, weight: weight, bias: bias, epsilon: epsilon)
+            return gradients(of: (composite * g).sum(), wrt: inputs, createGraph: true)
+                .enumerated().map { needed[$0.offset] ? $0.element : nil }
+        }
+        let (dx, dw, db) = NormalizationKernels.batchNormBackward(
+            g.value, input: x.value, weight: weight?.value, statistics: statistics)
+        var grads: [Variable?] = [needed[0] ? Variable(dx) : nil]
+        if let w = weight { grads.append(needed[grads.count] ? Variable(dw.reshaped(w.shape)) : nil) }
+        if let b = bias { grads.append(needed[grads.count] ? Variable(db.reshaped(b.shape)) : nil) }
+        return grads
+    }
+    return (output, statistics.mean, statistics.variance)
+}
+
+/// The composite (differentiable-op) form of training-mode batch normalisation: the reference
+/// the fused kernels are tested against, and the graph for gradients of gradients.
+public func batchNormComposite(_ x: Variable, weight: Variable?, bias: Variable?, epsilon: Float) -> Variable {
     precondition(x.rank == 2 || x.rank == 4, "batchNorm: expected [N, C] or [N, C, H, W], got \(x.shape)")
     let axes = x.rank == 2 ? [0] : [0, 2, 3]
     let mean = x.mean(axes: axes, keepDims: true)
     let centered = x - mean
     let variance = centered.squared().mean(axes: axes, keepDims: true)
     let normalized = centered * (variance + epsilon).pow(-0.5)
-    return (affine(normalized, weight: weight, bias: bias), mean.value, variance.value)
+    return affine(normalized, weight: weight, bias: bias)
 }
 
 /// Batch normalisation in evaluation mode with given statistics: `(x − mean)/√(var + ε)·weight + bias`.

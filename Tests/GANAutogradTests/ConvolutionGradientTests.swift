@@ -106,4 +106,37 @@ final class ConvolutionGradientTests: XCTestCase {
             batchNormTraining(x1, weight: nil, bias: nil, epsilon: 1e-5).output
         }
     }
+
+    /// The fused kernels give the composite form's output and gradients (odd sizes, 2-D and 4-D,
+    /// with and without affine parameters).
+    func testFusedBatchNormMatchesCompositeForm() {
+        for (shape, affine) in [([4, 3, 5, 7], true), ([9, 5], true), ([3, 2, 3, 3], false)] {
+            let x = randomVariable(shape, seed: 51)
+            let c = shape[1]
+            let w = affine ? randomVariable([c], low: 0.5, high: 1.5, seed: 52) : nil
+            let b = affine ? randomVariable([c], seed: 53) : nil
+            let seed = RandomGenerator(seed: 54).normal(shape)
+            let inputs = [x] + [w, b].compactMap { $0 }
+            let fused = batchNormTraining(x, weight: w, bias: b, epsilon: 1e-5).output
+            let composite = batchNormComposite(x, weight: w, bias: b, epsilon: 1e-5)
+            assertClose(fused.value, composite.value, rtol: 1e-4, atol: 1e-5, "output \(shape)")
+            let gf = gradients(of: fused, wrt: inputs, seed: seed), gc = gradients(of: composite, wrt: inputs, seed: seed)
+            for (f, c) in zip(gf, gc) { assertClose(f.value, c.value, rtol: 1e-3, atol: 1e-4, "gradient \(shape)") }
+        }
+    }
+
+    /// Gradients of gradients through batch norm (the recorded pullback), by finite differences
+    /// of the first gradient's squared norm. That is a second derivative by Float32 central
+    /// differences, so the relative tolerance is 3% instead of 1%.
+    func testBatchNormDoubleBackward() {
+        let x = randomVariable([3, 2, 2, 3], seed: 61)
+        let w = randomVariable([2], low: 0.5, high: 1.5, seed: 62)
+        let b = randomVariable([2], seed: 63)
+        let r = Variable(RandomGenerator(seed: 64).normal([3, 2, 2, 3]))
+        assertGradientsMatchFiniteDifferences(wrt: [x, w], rtol: 3e-2, "batchnorm double backward") {
+            let y = batchNormTraining(x, weight: w, bias: b, epsilon: 1e-5).output
+            let gx = gradients(of: (y * r).sum(), wrt: [x], createGraph: true)[0]
+            return (gx * gx).sum()
+        }
+    }
 }

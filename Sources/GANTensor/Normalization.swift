@@ -1,0 +1,107 @@
+/// Batch-normalisation kernels: one pass for the statistics and one for the output, and one
+/// fused backward pass, instead of the eight elementwise passes and four reductions of the
+/// composite form. Statistics are accumulated in Double, one channel per task, so results do
+/// not depend on the number of threads.
+///
+/// Layout: `x` is `[N, C]` or `[N, C, H, W]`, seen as `[N, C, P]` with `P = H·W` (or 1); channel
+/// `c` is every `x[n, c, p]`, `M = N·P` values.
+public enum NormalizationKernels {
+    /// Per-channel statistics of a batch-norm forward pass.
+    public struct Statistics {
+        /// `μ[c]`, `[C]`.
+        public var mean: Tensor
+        /// Biased variance `σ²[c] = Σ (x − μ)² / M`, `[C]`.
+        public var variance: Tensor
+        /// `1 / √(σ²[c] + ε)`, `[C]`.
+        public var inverseStandardDeviation: Tensor
+    }
+
+    /// `y[n, c, p] = (x[n, c, p] − μ[c]) · invStd[c] · weight[c] + bias[c]` with batch statistics.
+    /// `weight`, `bias`: `[C]` or nil (1 and 0).
+    public static func batchNormForward(_ x: Tensor, weight: Tensor?, bias: Tensor?, epsilon: Float)
+        -> (output: Tensor, statistics: Statistics)
+    {
+        let (n, c, p) = dimensions(x)
+        var mean = Tensor(uninitializedShape: [c]), variance = Tensor(uninitializedShape: [c])
+        var invStd = Tensor(uninitializedShape: [c]), y = Tensor(uninitializedShape: x.shape)
+        let src = x.pointer, dst = y.storage.pointer
+        let pm = mean.storage.pointer, pv = variance.storage.pointer, pi = invStd.storage.pointer
+        let w = weight?.pointer, b = bias?.pointer
+        let m = Double(n * p)
+        Parallel.forRanges(c, costPerElement: 3 * n * p) { channels in
+            for ch in channels {
+                // Two passes over the channel: mean, then the centred sum of squares (stable).
+                var sum = 0.0
+                for i in 0..<n {
+                    let plane = src + (i * c + ch) * p
+                    for j in 0..<p { sum += Double(plane[j]) }
+                }
+                let mu = sum / m
+                var squares = 0.0
+                for i in 0..<n {
+                    let plane = src + (i * c + ch) * p
+                    for j in 0..<p { let d = Double(plane[j]) - mu; squares += d * d }
+                }
+                let varianceValue = squares / m
+                let inv = Float(1 / (varianceValue + Double(epsilon)).squareRoot())
+                pm[ch] = Float(mu); pv[ch] = Float(varianceValue); pi[ch] = inv
+                // y = x · scale + shift with scale = w · invStd, shift = b − μ · scale.
+                let scale = (w?[ch] ?? 1) * inv, shift = (b?[ch] ?? 0) - Float(mu) * scale
+                for i in 0..<n {
+                    let from = src + (i * c + ch) * p, to = dst + (i * c + ch) * p
+                    for j in 0..<p { to[j] = from[j] * scale + shift }
+                }
+            }
+        }
+        return (y, Statistics(mean: mean, variance: variance, inverseStandardDeviation: invStd))
+    }
+
+    /// Gradients of ``batchNormForward(_:weight:bias:epsilon:)`` given `dy = ∂L/∂y`, with
+    /// `x̂ = (x − μ)·invStd`:
+    /// `dbias[c] = Σ dy`, `dweight[c] = Σ dy·x̂`,
+    /// `dx = weight[c]·invStd[c] · (dy − dbias[c]/M − x̂·dweight[c]/M)` (the batch statistics
+    /// depend on `x`, as in PyTorch's training-mode backward).
+    public static func batchNormBackward(
+        _ dy: Tensor, input x: Tensor, weight: Tensor?, statistics s: Statistics
+    ) -> (input: Tensor, weight: Tensor, bias: Tensor) {
+        precondition(dy.shape == x.shape, "batchNorm backward: gradient shape \(dy.shape) differs from input shape \(x.shape)")
+        let (n, c, p) = dimensions(x)
+        var dx = Tensor(uninitializedShape: x.shape)
+        var dw = Tensor(uninitializedShape: [c]), db = Tensor(uninitializedShape: [c])
+        let px = x.pointer, pg = dy.pointer, pdx = dx.storage.pointer
+        let pdw = dw.storage.pointer, pdb = db.storage.pointer
+        let pm = s.mean.pointer, pi = s.inverseStandardDeviation.pointer, w = weight?.pointer
+        let m = Float(n * p)
+        Parallel.forRanges(c, costPerElement: 3 * n * p) { channels in
+            for ch in channels {
+                let mu = pm[ch], inv = pi[ch]
+                var sumG = 0.0, sumGXhat = 0.0
+                for i in 0..<n {
+                    let xs = px + (i * c + ch) * p, gs = pg + (i * c + ch) * p
+                    for j in 0..<p {
+                        let g = Double(gs[j])
+                        sumG += g
+                        sumGXhat += g * Double((xs[j] - mu) * inv)
+                    }
+                }
+                pdb[ch] = Float(sumG); pdw[ch] = Float(sumGXhat)
+                let k = (w?[ch] ?? 1) * inv
+                let meanG = Float(sumG) / m, meanGXhat = Float(sumGXhat) / m
+                for i in 0..<n {
+                    let xs = px + (i * c + ch) * p, gs = pg + (i * c + ch) * p, out = pdx + (i * c + ch) * p
+                    for j in 0..<p {
+                        let xhat = (xs[j] - mu) * inv
+                        out[j] = k * (gs[j] - meanG - xhat * meanGXhat)
+                    }
+                }
+            }
+        }
+        return (dx, dw, db)
+    }
+
+    /// `(N, C, P)` of a `[N, C]` or `[N, C, H, W]` tensor.
+    private static func dimensions(_ x: Tensor) -> (Int, Int, Int) {
+        precondition(x.rank == 2 || x.rank == 4, "batchNorm: expected [N, C] or [N, C, H, W], got \(x.shape)")
+        return (x.shape[0], x.shape[1], x.rank == 4 ? x.shape[2] * x.shape[3] : 1)
+    }
+}
