@@ -277,10 +277,9 @@ public final class Trainer {
 
 func meanSigmoid(_ logits: Tensor) -> Float { logits.map { 1 / (1 + Foundation.exp(-$0)) }.meanAll() }
 
+/// `√(Σ over all tensors of Σ x²)`, the global gradient norm.
 func norm(_ tensors: [Tensor]) -> Float {
-    var s = 0.0
-    for t in tensors { t.withUnsafeBufferPointer { for v in $0 { s += Double(v) * Double(v) } } }
-    return Float(s.squareRoot())
+    Float(tensors.reduce(0.0) { $0 + $1.sumOfSquares() }.squareRoot())
 }
 
 extension Int {

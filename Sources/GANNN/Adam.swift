@@ -35,15 +35,15 @@ public final class Adam: Optimizer {
         let stepSize = Float(lr / (1 - Foundation.pow(beta1, t)))
         let correction2 = Float((1 - Foundation.pow(beta2, t)).squareRoot())
         let oneMinusB1 = Float(1 - beta1), oneMinusB2 = Float(1 - beta2)
-        let param = p.value.pointer, grad = gradient.pointer
-        var value = p.value
+        let grad = gradient.pointer
+        // In place: the parameter's storage is written directly (no copy while no one else holds it).
         firstMoments[i].withUnsafeMutableBufferPointer { m in
             secondMoments[i].withUnsafeMutableBufferPointer { v in
-                value.withUnsafeMutableBufferPointer { out in
+                p.value.withUnsafeMutableBufferPointer { out in
                     let mp = m.baseAddress!, vp = v.baseAddress!, op = out.baseAddress!
                     Parallel.forRanges(out.count) { r in
                         for j in r {
-                            let g = wd == 0 ? grad[j] : grad[j] + wd * param[j]
+                            let g = wd == 0 ? grad[j] : grad[j] + wd * op[j]
                             mp[j] = b1 * mp[j] + oneMinusB1 * g
                             vp[j] = b2 * vp[j] + oneMinusB2 * g * g
                             op[j] -= stepSize * mp[j] / (vp[j].squareRoot() / correction2 + eps)
@@ -52,7 +52,6 @@ public final class Adam: Optimizer {
                 }
             }
         }
-        p.value = value
     }
 
     public override func stateTensors() -> [String: Tensor] {

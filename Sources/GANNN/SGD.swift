@@ -22,25 +22,40 @@ public final class SGD: Optimizer {
         super.init(named, learningRate: learningRate)
     }
 
+    /// One fused in-place pass per parameter:
+    /// classical `v ← μ·v − lr·g; p ← p + v`; PyTorch `b ← μ·b + (1 − dampening)·g` (b = g on the
+    /// first step), `p ← p − lr·(Nesterov ? g + μ·b : b)`; `g` includes `weightDecay·p`.
     override func update(index i: Int, gradient: Tensor) {
         let p = parameters[i]
-        var g = gradient
-        if weightDecay != 0 { g = Tensor.combine(g, p.value, op: "SGD weight decay") { [wd = weightDecay] in $0 + wd * $1 } }
-        let mu = momentum, lr = learningRate
-        switch style {
-        case .classical:
-            var v = buffers[i] ?? Tensor(zeros: p.shape)
-            v = Tensor.combine(v, g, op: "SGD classical momentum") { mu * $0 - lr * $1 }
-            buffers[i] = v
-            p.value.addScaled(v, alpha: 1)
-        case .pytorch:
-            if mu != 0 {
-                let damp = 1 - dampening
-                let b = buffers[i].map { Tensor.combine($0, g, op: "SGD momentum") { mu * $0 + damp * $1 } } ?? g
-                buffers[i] = b
-                g = nesterov ? Tensor.combine(g, b, op: "SGD Nesterov") { $0 + mu * $1 } : b
+        let mu = momentum, lr = learningRate, wd = weightDecay, damp = 1 - dampening, nesterov = self.nesterov
+        let classical = style == .classical
+        let grad = gradient.pointer
+        let usesBuffer = classical || mu != 0
+        let firstStep = buffers[i] == nil
+        if usesBuffer && firstStep { buffers[i] = Tensor(zeros: p.shape) }
+        p.value.withUnsafeMutableBufferPointer { out in
+            let param = out.baseAddress!, n = out.count
+            guard usesBuffer else {
+                Parallel.forRanges(n) { r in
+                    for j in r { param[j] -= lr * (wd == 0 ? grad[j] : grad[j] + wd * param[j]) }
+                }
+                return
             }
-            p.value.addScaled(g, alpha: -lr)
+            buffers[i]!.withUnsafeMutableBufferPointer { b in
+                let v = b.baseAddress!
+                Parallel.forRanges(n) { r in
+                    for j in r {
+                        let g = wd == 0 ? grad[j] : grad[j] + wd * param[j]
+                        if classical {
+                            v[j] = mu * v[j] - lr * g
+                            param[j] += v[j]
+                        } else {
+                            v[j] = firstStep ? g : mu * v[j] + damp * g
+                            param[j] -= lr * (nesterov ? g + mu * v[j] : v[j])
+                        }
+                    }
+                }
+            }
         }
     }
 

@@ -9,6 +9,35 @@ extension Tensor {
         }
     }
 
+    /// `Σ x²` over all elements: each block of 4,096 values is summed in 16 Float lanes, the
+    /// blocks' sums are added in Double in order, so the result does not depend on the number
+    /// of threads. (For gradient norms, which training computes every step.)
+    public func sumOfSquares() -> Double {
+        let block = 4096, blocks = (count + block - 1) / block
+        guard blocks > 0 else { return 0 }
+        var partials = [Double](repeating: 0, count: blocks)
+        let src = pointer
+        partials.withUnsafeMutableBufferPointer { out in
+            let dst = out.baseAddress!
+            Parallel.forRanges(blocks, costPerElement: block) { r in
+                for b in r {
+                    let start = b * block, end = Swift.min(count, start + block)
+                    var lanes = SIMD16<Float>()
+                    var j = start
+                    while j + 16 <= end {
+                        let v = UnsafeRawPointer(src + j).loadUnaligned(as: SIMD16<Float>.self)
+                        lanes.addProduct(v, v)
+                        j += 16
+                    }
+                    var tail: Float = 0
+                    while j < end { tail += src[j] * src[j]; j += 1 }
+                    dst[b] = Double(lanes.sum()) + Double(tail)
+                }
+            }
+        }
+        return partials.reduce(0, +)
+    }
+
     /// Mean of all elements.
     public func meanAll() -> Float { count == 0 ? .nan : Float(Double(sumAll()) / Double(count)) }
 
