@@ -171,6 +171,8 @@ public enum ConvolutionKernels {
                                 continue
                             }
                             let line = plane + iy * w
+                            // One select per element: measured faster here (perf samples, dcgan28)
+                            // than splitting off the in-bounds range as col2im does.
                             for x in 0..<ow {
                                 let ix = x * sw - pw + j
                                 out[x] = (ix >= 0 && ix < w) ? line[ix] : 0
@@ -198,20 +200,29 @@ public enum ConvolutionKernels {
                 for i in 0..<kh {
                     for j in 0..<kw {
                         let row = src + ((c * kh + i) * kw + j) * cols + n * ohw
+                        let (x0, x1) = validRange(count: ow, stride: sw, offset: j - pw, limit: w)
                         for y in 0..<oh {
                             let iy = y * sh - ph + i
                             if iy < 0 || iy >= h { continue }
-                            let line = plane + iy * w
+                            let line = plane + iy * w + (j - pw)
                             let inp = row + y * ow
-                            for x in 0..<ow {
-                                let ix = x * sw - pw + j
-                                if ix >= 0 && ix < w { line[ix] += inp[x] }
-                            }
+                            for x in x0..<x1 { line[x * sw] += inp[x] }
                         }
                     }
                 }
             }
         }
+    }
+
+    /// The positions `x0 ..< x1` of `0 ..< count` for which `x·stride + offset` lies in `0 ..< limit`.
+    @inline(__always)
+    static func validRange(count: Int, stride: Int, offset: Int, limit: Int) -> (Int, Int) {
+        // x·stride + offset ≥ 0  ⇔  x ≥ ⌈−offset / stride⌉;  x·stride + offset < limit  ⇔  x ≤ ⌊(limit − 1 − offset) / stride⌋.
+        let low = offset >= 0 ? 0 : (-offset + stride - 1) / stride
+        let top = limit - 1 - offset
+        let high = top < 0 ? 0 : top / stride + 1
+        let x0 = min(low, count), x1 = max(x0, min(high, count))
+        return (x0, x1)
     }
 
     /// src: [C, nb·P] → dst: [N, C, P] at images `n0 ..< n0 + nb` (the GEMM result back to NCHW).
