@@ -42,14 +42,31 @@ public func batchNormComposite(_ x: Variable, weight: Variable?, bias: Variable?
     return affine(normalized, weight: weight, bias: bias)
 }
 
-/// Batch normalisation in evaluation mode with given statistics: `(x − mean)/√(var + ε)·weight + bias`.
+/// Batch normalisation in evaluation mode with given statistics: `(x − mean)/√(var + ε)·weight + bias`,
+/// computed as one per-channel affine map `x·scale + shift` with `scale = weight/√(var + ε)` and
+/// `shift = bias − mean·scale` (differentiable in `x`, `weight` and `bias`).
 public func batchNormInference(_ x: Variable, mean: Tensor, variance: Tensor, weight: Variable?, bias: Variable?,
                                epsilon: Float) -> Variable {
-    let c = x.shape[1]
-    let statShape = x.rank == 2 ? [1, c] : [1, c, 1, 1]
-    let invStd = variance.map { 1 / ($0 + epsilon).squareRoot() }.reshaped(statShape)
-    let normalized = (x - Variable(mean.reshaped(statShape))) * Variable(invStd)
-    return affine(normalized, weight: weight, bias: bias)
+    precondition(x.rank == 2 || x.rank == 4, "batchNorm: expected [N, C] or [N, C, H, W], got \(x.shape)")
+    let invStd = Variable(variance.map { 1 / ($0 + epsilon).squareRoot() }.reshaped([x.shape[1]]))
+    let scale = weight.map { $0.reshaped(invStd.shape) * invStd } ?? invStd
+    let shifted = Variable(mean.reshaped(invStd.shape)) * scale
+    let shift = bias.map { $0.reshaped(invStd.shape) - shifted } ?? -shifted
+    return channelAffine(x, scale: scale, shift: shift)
+}
+
+/// `y[n, c, …] = x[n, c, …] · scale[c] + shift[c]` for `x: [N, C]` or `[N, C, H, W]`,
+/// `scale`, `shift`: `[C]`; one pass (``NormalizationKernels/channelAffine(_:scale:shift:)``).
+public func channelAffine(_ x: Variable, scale: Variable, shift: Variable?) -> Variable {
+    let y = NormalizationKernels.channelAffine(x.value, scale: scale.value, shift: shift?.value)
+    let inputs = [x, scale] + (shift.map { [$0] } ?? [])
+    return Variable.record("channelAffine", y, inputs: inputs) { g, needed in
+        let axes = x.rank == 2 ? [0] : [0, 2, 3]
+        return [
+            needed[0] ? channelAffine(g, scale: scale, shift: nil) : nil,
+            needed[1] ? (g * x).sum(axes: axes) : nil,
+        ] + (shift == nil ? [] : [needed[2] ? g.sum(axes: axes) : nil])
+    }
 }
 
 private func affine(_ x: Variable, weight: Variable?, bias: Variable?) -> Variable {

@@ -99,6 +99,24 @@ public enum NormalizationKernels {
         return (dx, dw, db)
     }
 
+    /// `y[n, c, p] = x[n, c, p] · scale[c] + shift[c]` in one pass (evaluation-mode batch norm
+    /// with folded statistics). `scale`: `[C]`; `shift`: `[C]` or nil (0).
+    public static func channelAffine(_ x: Tensor, scale: Tensor, shift: Tensor?) -> Tensor {
+        let (n, c, p) = dimensions(x)
+        precondition(scale.count == c && (shift?.count ?? c) == c,
+                     "channelAffine: scale \(scale.shape) and shift \(shift?.shape ?? []) must have \(c) values for input \(x.shape)")
+        var y = Tensor(uninitializedShape: x.shape)
+        let src = x.pointer, dst = y.storage.pointer, a = scale.pointer, b = shift?.pointer
+        Parallel.forRanges(n * c, costPerElement: p) { planes in
+            for plane in planes {
+                let ch = plane % c, k = a[ch], d = b?[ch] ?? 0
+                let from = src + plane * p, to = dst + plane * p
+                for j in 0..<p { to[j] = from[j] * k + d }
+            }
+        }
+        return y
+    }
+
     /// `(N, C, P)` of a `[N, C]` or `[N, C, H, W]` tensor.
     private static func dimensions(_ x: Tensor) -> (Int, Int, Int) {
         precondition(x.rank == 2 || x.rank == 4, "batchNorm: expected [N, C] or [N, C, H, W], got \(x.shape)")

@@ -139,4 +139,29 @@ final class ConvolutionGradientTests: XCTestCase {
             return (gx * gx).sum()
         }
     }
+
+    /// Evaluation-mode batch norm (one per-channel affine pass): values against the formula,
+    /// gradients by finite differences, 2-D and 4-D, with and without affine parameters.
+    func testBatchNormInferenceValuesAndGradients() {
+        let rng = RandomGenerator(seed: 71)
+        let mean = rng.normal([3]), variance = rng.uniform([3], low: 0.5, high: 2)
+        for shape in [[4, 3, 2, 5], [5, 3]] {
+            let x = randomVariable(shape, seed: 72)
+            let w = randomVariable([3], low: 0.5, high: 1.5, seed: 73), b = randomVariable([3], seed: 74)
+            let y = batchNormInference(x, mean: mean, variance: variance, weight: w, bias: b, epsilon: 1e-5)
+            let plane = shape.count == 4 ? shape[2] * shape[3] : 1
+            var expected = [Float]()
+            for (i, v) in x.value.scalars.enumerated() {
+                let c = (i / plane) % 3
+                expected.append((v - mean[c]) / (variance[c] + 1e-5).squareRoot() * w.value[c] + b.value[c])
+            }
+            assertClose(y.value, Tensor(shape: shape, values: expected), rtol: 1e-5, atol: 1e-6)
+            assertGradientsMatchFiniteDifferences(wrt: [x, w, b], "batchNormInference \(shape)") {
+                batchNormInference(x, mean: mean, variance: variance, weight: w, bias: b, epsilon: 1e-5)
+            }
+            assertGradientsMatchFiniteDifferences(wrt: [x], "batchNormInference without affine \(shape)") {
+                batchNormInference(x, mean: mean, variance: variance, weight: nil, bias: nil, epsilon: 1e-5)
+            }
+        }
+    }
 }
