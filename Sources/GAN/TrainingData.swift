@@ -31,6 +31,9 @@ public final class TrainingData {
 
     /// Loads the configured dataset and maps it to `range`. Errors name the file and the problem.
     public static func load(_ config: TrainingConfig, range: PixelRange) throws -> TrainingData {
+        // Loading frees one-off buffers as large as the dataset (the [0, 1] copy of the images);
+        // hand them back to the system instead of keeping them in the tensor-buffer cache.
+        defer { BufferPool.releaseCachedBuffers() }
         let directory = config.dataDirectory ?? DatasetDownloader.defaultDataDirectory()
         switch config.datasetKind {
         case "ring8", "grid25":

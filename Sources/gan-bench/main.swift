@@ -100,9 +100,12 @@ func kernels() {
 }
 
 /// Peak resident memory (VmHWM) in MiB.
-func peakResidentMB() -> Double {
+func peakResidentMB() -> Double { residentMB(field: "VmHWM:") }
+
+/// A memory field of /proc/self/status ("VmHWM:" peak, "VmRSS:" current) in MiB.
+func residentMB(field: String) -> Double {
     guard let status = try? String(contentsOfFile: "/proc/self/status", encoding: .utf8),
-          let line = status.split(separator: "\n").first(where: { $0.hasPrefix("VmHWM:") }),
+          let line = status.split(separator: "\n").first(where: { $0.hasPrefix(field) }),
           let kb = Double(line.split(separator: " ").dropFirst().first ?? "") else { return .nan }
     return kb / 1024
 }
@@ -122,17 +125,22 @@ let allocationCount: (@convention(c) () -> UInt64)? = {
 /// allocations per steady-state iteration when the allocation counter is preloaded.
 func workload(_ name: String, batch: Int, flopPerImage: Double, _ step: () -> Void) {
     let threads = option("--threads", default: 2), iterations = option("--iterations", default: 30)
+    let setupMB = residentMB(field: "VmRSS:")
     for _ in 0..<3 { step() }
     var times = [Double]()
-    let allocationsBefore = allocationCount?()
+    let allocationsBefore = allocationCount?(), buffersBefore = BufferPool.currentStatistics.allocated
     for _ in 0..<iterations {
         let t = now(); step(); times.append(now() - t)
     }
     let allocations: Any = allocationCount.map { Double($0() - allocationsBefore!) / Double(iterations) } ?? "null"
+    let bufferAllocations = Double(BufferPool.currentStatistics.allocated - buffersBefore) / Double(iterations)
     let median = times.sorted()[times.count / 2]
     emit([("bench", name), ("impl", "swiftgan"), ("batch", batch), ("threads", threads),
           ("img_per_s", Double(batch) / median), ("gflop_per_s", flopPerImage * Double(batch) / median / 1e9),
-          ("peak_rss_mb", peakResidentMB()), ("allocs_per_iter", allocations)])
+          ("peak_rss_mb", peakResidentMB()), ("allocs_per_iter", allocations),
+          // Tensor buffers taken from the system allocator (not the BufferPool) per timed iteration,
+          // and the resident size once the model and data were loaded, before the first step.
+          ("tensor_buffer_allocs_per_iter", bufferAllocations), ("setup_rss_mb", setupMB)])
 }
 
 func trainingWorkload(_ model: TrainingConfig.Model, name: String, defaultBatch: Int, flopPerImage: Double) throws {
