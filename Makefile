@@ -1,5 +1,5 @@
 # SwiftGAN — the two commands of the README, and a few more.
-.PHONY: deps build train test bench fixtures
+.PHONY: deps build train test bench compare fixtures
 
 # Debian packages the build links against (run as root, or with sudo).
 deps:
@@ -21,6 +21,10 @@ test: deps
 # Kernel figures as JSON lines (release build).
 bench: deps
 	swift run -c release gan-bench kernels
+
+# The benchmarks.md workloads beside PyTorch, alternating, with ratios (needs `pip install torch numpy`).
+compare: deps
+	bench/compare.sh 3
 
 # Regenerates the PyTorch golden fixtures (needs `pip install torch numpy`).
 fixtures:

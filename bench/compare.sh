@@ -5,7 +5,8 @@
 # SwiftGAN / PyTorch of images per second and of peak memory, heap allocations per iteration of
 # each (counted by bench/malloc_count.c, preloaded into both), and for dcgan28 the step's
 # effective GFLOP/s as a fraction of the sgemm ceiling measured in the same run.
-#   bench/compare.sh [rounds]    (needs PyTorch: pip install torch numpy; python3 on PATH or $PYTHON)
+#   bench/compare.sh [rounds]    (needs PyTorch: pip install torch numpy; python3 on PATH or $PYTHON;
+#                                 THREADS=2 by default; OpenBLAS honours OPENBLAS_CORETYPE)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 rounds=${1:-3}
@@ -32,7 +33,7 @@ rows = [json.loads(l) for l in open(sys.argv[1]) if l.strip()]
 ceiling = statistics.median(r["gflop_per_s"] for r in rows if r["bench"] == "sgemm")
 def med(rs, key):
     v = [r[key] for r in rs if r.get(key) is not None]
-    return statistics.median(v) if v else None
+    return round(statistics.median(v), 1) if v else None
 for bench, batch in dict.fromkeys((r["bench"], r["batch"]) for r in rows if r["bench"] != "sgemm"):
     s = [r for r in rows if (r["bench"], r.get("batch"), r.get("impl")) == (bench, batch, "swiftgan")]
     p = [r for r in rows if (r["bench"], r.get("batch"), r.get("impl")) == (bench, batch, "pytorch")]

@@ -8,7 +8,9 @@
 //       The sgemm ceiling alone.
 //   gan-bench dcgan28|mlpgan|sample [--batch B] [--threads 2] [--iterations N] [--mnist DIR]
 //       The workloads of benchmarks.md with SwiftGAN's own training step (bench/compare.sh runs
-//       them beside bench/pytorch_bench.py).
+//       them beside bench/pytorch_bench.py): images/s (median iteration), GFLOP/s by the spec's
+//       counts, peak RSS, heap allocations per iteration (when bench/malloc_count.c is preloaded),
+//       tensor buffers taken from the system per iteration, resident size after setup.
 import Foundation
 import GAN
 
