@@ -17,7 +17,19 @@ public func matmul(_ a: Variable, _ b: Variable, transposeA: Bool = false, trans
 }
 
 /// `x · wᵀ + b` for `x: [N, in]`, `w: [out, in]` (PyTorch's `Linear` layout), `b: [out]`.
+///
+/// With a bias the output is first filled with `b` in every row and the product is accumulated
+/// onto it (GEMM with β = 1): one pass fewer than a product followed by a broadcast add.
+/// Cotangents: `dx = G·w`, `dw = Gᵀ·x`, `db = Σ_rows G`.
 public func linear(_ x: Variable, weight: Variable, bias: Variable?) -> Variable {
-    let y = matmul(x, weight, transposeB: true)
-    return bias.map { y + $0 } ?? y
+    guard let bias else { return matmul(x, weight, transposeB: true) }
+    precondition(
+        x.rank == 2 && weight.rank == 2 && x.shape[1] == weight.shape[1] && bias.shape == [weight.shape[0]],
+        "linear: expected x [N, in], weight [out, in], bias [out], got \(x.shape), \(weight.shape), \(bias.shape)")
+    let out = Tensor.matmulAddingRow(x.value, weight.value, transposeB: true, row: bias.value)
+    return Variable.record("linear", out, inputs: [x, weight, bias]) { g, need in
+        [need[0] ? matmul(g, weight) : nil,
+         need[1] ? matmul(g, x, transposeA: true) : nil,
+         need[2] ? g.sum(axes: [0]) : nil]
+    }
 }

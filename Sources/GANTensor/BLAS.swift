@@ -103,4 +103,22 @@ extension Tensor {
             a: a.pointer, lda: a.shape[1], b: b.pointer, ldb: b.shape[1], c: out.storage.pointer, ldc: n)
         return out
     }
+
+    /// `op(a) · op(b) + row` with `row: [n]` added to every row of the `[m, n]` product: the
+    /// output is filled with `row` and the product accumulated onto it (β = 1).
+    public static func matmulAddingRow(_ a: Tensor, _ b: Tensor, transposeA: Bool = false, transposeB: Bool = false,
+                                       row: Tensor) -> Tensor {
+        precondition(a.rank == 2 && b.rank == 2, "matmul: expected two matrices, got shapes \(a.shape) and \(b.shape)")
+        let m = transposeA ? a.shape[1] : a.shape[0], ka = transposeA ? a.shape[0] : a.shape[1]
+        let kb = transposeB ? b.shape[1] : b.shape[0], n = transposeB ? b.shape[0] : b.shape[1]
+        precondition(ka == kb, "matmul: inner dimensions differ: \(a.shape) · \(b.shape) (\(ka) vs \(kb))")
+        precondition(row.count == n, "matmul: row of \(row.count) values added to a product with \(n) columns")
+        var out = Tensor(uninitializedShape: [m, n])
+        let dst = out.storage.pointer, src = row.pointer
+        for i in 0..<m { (dst + i * n).update(from: src, count: n) }
+        BLAS.gemm(
+            transposeA: transposeA, transposeB: transposeB, m: m, n: n, k: ka,
+            a: a.pointer, lda: a.shape[1], b: b.pointer, ldb: b.shape[1], beta: 1, c: dst, ldc: n)
+        return out
+    }
 }

@@ -35,6 +35,19 @@ final class BLASTests: XCTestCase {
         }
     }
 
+    /// The bias-fused product equals the product plus the row in every row, split or not.
+    func testMatmulAddingRow() {
+        let rng = RandomGenerator(seed: 9)
+        for (m, n, k) in [(3, 5, 4), (101, 1201, 33)] {
+            let a = rng.normal([m, k]), w = rng.normal([n, k]), row = rng.normal([n])
+            let fused = Tensor.matmulAddingRow(a, w, transposeB: true, row: row)
+            let plain = Tensor.matmul(a, w, transposeB: true)
+            var expected = plain.scalars
+            for i in 0..<m { for j in 0..<n { expected[i * n + j] += row[j] } }
+            assertCloseTensor(fused, Tensor(shape: [m, n], values: expected), tolerance: 1e-4)
+        }
+    }
+
     func testKernelSetIsReported() {
         XCTAssertFalse(BLAS.kernelSet.isEmpty)
     }
