@@ -213,14 +213,34 @@ public final class Trainer {
         updateEMA()
     }
 
+    /// True when no layer of D couples the rows of a batch (no batch norm), so D may score
+    /// real and fake images in one pass.
+    private lazy var discriminatorRowsAreIndependent: Bool = {
+        var independent = true
+        model.discriminator.forEachModule { if $0 is BatchNorm { independent = false } }
+        return independent
+    }()
+
     private func simultaneousStep(_ s: inout StepStatistics) {
         let n = config.batchSize
         let (real, realLabels) = data.nextBatch(n, rng: rng)
         let labels = fakeLabels(n)
         let fake = model.generate(Variable(noise(n, rng: rng)), labels: labels)
-        let dReal = model.discriminate(withInstanceNoise(Variable(real)), labels: realLabels)
         // One D forward on the fakes serves both losses (the same dropout masks), as the 2014 code.
-        let dFake = model.discriminate(withInstanceNoise(fake), labels: labels)
+        let dReal: Variable, dFake: Variable
+        if discriminatorRowsAreIndependent {
+            // Real and fake rows in one pass: the same values and distribution (dropout masks
+            // and instance noise are drawn per element), one larger product per layer, and D's
+            // weight gradient formed once instead of summed from two passes.
+            let both = model.discriminate(
+                withInstanceNoise(concat([Variable(real), fake], axis: 0)),
+                labels: realLabels.flatMap { r in labels.map { r + $0 } })
+            dReal = both.slice(axis: 0, start: 0, length: n)
+            dFake = both.slice(axis: 0, start: n, length: n)
+        } else {
+            dReal = model.discriminate(withInstanceNoise(Variable(real)), labels: realLabels)
+            dFake = model.discriminate(withInstanceNoise(fake), labels: labels)
+        }
         let lossD = config.dLossScale * config.loss.discriminatorLoss(
             real: dReal, fake: dFake, realTargets: targets(n, real: true), fakeTargets: targets(n, real: false))
         let lossG = config.loss.generatorLoss(fake: dFake)
