@@ -57,7 +57,7 @@ extension Variable {
     /// `x` for x > 0, `slope·x` otherwise.
     public func leakyRelu(slope: Float = 0.01) -> Variable {
         let x = value
-        let out = slope == 0 ? x.map { $0 > 0 ? $0 : 0 } : x.map { $0 > 0 ? $0 : slope * $0 }
+        let out = x.leakyRelu(slope: slope)
         return Variable.record(slope == 0 ? "relu" : "leakyRelu", out, inputs: [self]) { g, _ in
             [g.scaledWhereNotPositive(x, by: slope)]
         }
@@ -66,7 +66,7 @@ extension Variable {
     /// `self` where `x > 0`, `slope·self` elsewhere: the pullback of ``leakyRelu(slope:)`` in one
     /// pass (no mask tensor). Linear in `self`, so its own pullback is itself.
     func scaledWhereNotPositive(_ x: Tensor, by slope: Float) -> Variable {
-        let out = Tensor.combine(value, x, op: "leakyRelu backward") { g, x in x > 0 ? g : slope * g }
+        let out = Tensor.leakyReluBackward(value, input: x, slope: slope)
         return Variable.record("leakyReluBackward", out, inputs: [self]) { g, _ in
             [g.scaledWhereNotPositive(x, by: slope)]
         }

@@ -66,6 +66,32 @@ extension Tensor {
         return out
     }
 
+    /// `x` where `x > 0`, else `slope·x` (0 when `slope` is 0): ReLU and LeakyReLU in one
+    /// explicit loop (a loop the compiler vectorises, unlike a `map` with a closure).
+    public func leakyRelu(slope: Float) -> Tensor {
+        var out = Tensor(uninitializedShape: shape)
+        let src = pointer, dst = out.storage.pointer
+        Parallel.forRanges(count) { r in
+            if slope == 0 {
+                for i in r { dst[i] = Swift.max(src[i], 0) }
+            } else {
+                for i in r { let v = src[i]; dst[i] = v > 0 ? v : slope * v }
+            }
+        }
+        return out
+    }
+
+    /// `g` where `x > 0`, else `slope·g`: the LeakyReLU pullback (`g`, `x` of one shape).
+    public static func leakyReluBackward(_ g: Tensor, input x: Tensor, slope: Float) -> Tensor {
+        precondition(g.shape == x.shape, "leakyRelu backward: gradient shape \(g.shape) differs from input shape \(x.shape)")
+        var out = Tensor(uninitializedShape: g.shape)
+        let pg = g.pointer, px = x.pointer, dst = out.storage.pointer
+        Parallel.forRanges(g.count) { r in
+            for i in r { dst[i] = px[i] > 0 ? pg[i] : slope * pg[i] }
+        }
+        return out
+    }
+
     /// Materialises `self` broadcast to `shape` (a copy).
     public func broadcast(to target: [Int]) -> Tensor {
         if shape == target { return self }
