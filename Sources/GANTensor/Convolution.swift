@@ -69,6 +69,21 @@ public enum ConvolutionKernels {
         max(1, min(g.batch, columnBudget / max(1, g.patchSize * g.outHeight * g.outWidth)))
     }
 
+    /// Calls `body(images, columns)` for each chunk of images in order, with
+    /// `columns = images.count · OH · OW`.
+    private static func forEachChunk(_ g: Conv2dGeometry, _ body: (Range<Int>, Int) -> Void) {
+        let chunk = imagesPerChunk(g)
+        for n0 in stride(from: 0, to: g.batch, by: chunk) {
+            let images = n0..<min(g.batch, n0 + chunk)
+            body(images, images.count * g.outHeight * g.outWidth)
+        }
+    }
+
+    /// Scratch for one chunk: `rows × (images per chunk · OH · OW)` floats, written by the kernels.
+    private static func chunkScratch(rows: Int, _ g: Conv2dGeometry) -> Tensor {
+        Tensor(uninitializedShape: [rows * imagesPerChunk(g) * g.outHeight * g.outWidth])
+    }
+
     /// `y[n, oc, oh, ow] = Σ_{c,i,j} w[oc, c, i, j] · x[n, c, oh·s−p+i, ow·s−p+j]`.
     /// x: [N, C, H, W], w: [OC, C, kH, kW] → y: [N, OC, OH, OW].
     public static func conv2dForward(input x: Tensor, weight w: Tensor, geometry g: Conv2dGeometry) -> Tensor {
@@ -80,11 +95,9 @@ public enum ConvolutionKernels {
                       a: x.pointer, lda: g.patchSize, b: w.pointer, ldb: g.patchSize, c: y.storage.pointer, ldc: g.outChannels)
             return y
         }
-        let ohw = g.outHeight * g.outWidth, chunk = imagesPerChunk(g)
-        var col = Tensor(uninitializedShape: [g.patchSize * chunk * ohw])
-        var y2 = Tensor(uninitializedShape: [g.outChannels * chunk * ohw])
-        for n0 in stride(from: 0, to: g.batch, by: chunk) {
-            let images = n0..<min(g.batch, n0 + chunk), cols = images.count * ohw
+        let ohw = g.outHeight * g.outWidth
+        let col = chunkScratch(rows: g.patchSize, g), y2 = chunkScratch(rows: g.outChannels, g)
+        forEachChunk(g) { images, cols in
             im2col(x, g, images: images, into: col.storage.pointer)
             // y2[OC, nb·OHW] = w[OC, CKK] · col[CKK, nb·OHW]
             BLAS.gemm(
@@ -106,11 +119,9 @@ public enum ConvolutionKernels {
                       a: dy.pointer, lda: g.outChannels, b: w.pointer, ldb: g.patchSize, c: dx.storage.pointer, ldc: g.patchSize)
             return dx
         }
-        let ohw = g.outHeight * g.outWidth, chunk = imagesPerChunk(g)
-        var dy2 = Tensor(uninitializedShape: [g.outChannels * chunk * ohw])
-        var dcol = Tensor(uninitializedShape: [g.patchSize * chunk * ohw])
-        for n0 in stride(from: 0, to: g.batch, by: chunk) {
-            let images = n0..<min(g.batch, n0 + chunk), cols = images.count * ohw
+        let ohw = g.outHeight * g.outWidth
+        let dy2 = chunkScratch(rows: g.outChannels, g), dcol = chunkScratch(rows: g.patchSize, g)
+        forEachChunk(g) { images, cols in
             batchMajorToChannelMajor(dy.pointer, into: dy2.storage.pointer, images: images, channels: g.outChannels, plane: ohw)
             // dcol[CKK, nb·OHW] = wᵀ[CKK, OC] · dy2[OC, nb·OHW]
             BLAS.gemm(
@@ -132,18 +143,16 @@ public enum ConvolutionKernels {
                       a: dy.pointer, lda: g.outChannels, b: x.pointer, ldb: g.patchSize, c: dw.storage.pointer, ldc: g.patchSize)
             return dw
         }
-        let ohw = g.outHeight * g.outWidth, chunk = imagesPerChunk(g)
-        var col = Tensor(uninitializedShape: [g.patchSize * chunk * ohw])
-        var dy2 = Tensor(uninitializedShape: [g.outChannels * chunk * ohw])
-        for n0 in stride(from: 0, to: g.batch, by: chunk) {
-            let images = n0..<min(g.batch, n0 + chunk), cols = images.count * ohw
+        let ohw = g.outHeight * g.outWidth
+        let col = chunkScratch(rows: g.patchSize, g), dy2 = chunkScratch(rows: g.outChannels, g)
+        forEachChunk(g) { images, cols in
             im2col(x, g, images: images, into: col.storage.pointer)
             batchMajorToChannelMajor(dy.pointer, into: dy2.storage.pointer, images: images, channels: g.outChannels, plane: ohw)
             // dw[OC, CKK] (+)= dy2[OC, nb·OHW] · colᵀ[nb·OHW, CKK]
             BLAS.gemm(
                 transposeA: false, transposeB: true, m: g.outChannels, n: g.patchSize, k: cols,
                 a: dy2.pointer, lda: cols, b: col.pointer, ldb: cols,
-                beta: n0 == 0 ? 0 : 1, c: dw.storage.pointer, ldc: g.patchSize)
+                beta: images.lowerBound == 0 ? 0 : 1, c: dw.storage.pointer, ldc: g.patchSize)
         }
         return dw
     }
