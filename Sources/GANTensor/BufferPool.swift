@@ -9,13 +9,18 @@ import Foundation
 /// process's resident size stops growing — the same idea as PyTorch's caching allocators.
 ///
 /// Buffers are kept per exact byte size (rounded up to 64 bytes), 64-byte aligned. The cache never
-/// holds more than ``capacityBytes``; a buffer that would exceed it is freed instead.
-/// ``releaseCachedBuffers()`` returns everything cached to the system.
+/// holds more than ``capacityBytes``: when a freed buffer would exceed it, the sizes used least
+/// recently are freed first (a process that changes batch size does not keep the old sizes), and a
+/// buffer larger than the whole capacity is freed at once. ``releaseCachedBuffers()`` returns
+/// everything cached to the system.
 public enum BufferPool {
     private static let lock = NSLock()
     nonisolated(unsafe) private static var free: [Int: [UnsafeMutableRawPointer]] = [:]
     nonisolated(unsafe) private static var cachedBytes = 0
     nonisolated(unsafe) private static var statistics = Statistics()
+    /// Per size, the tick of its last take or give (for least-recently-used eviction).
+    nonisolated(unsafe) private static var lastUse: [Int: Int] = [:]
+    nonisolated(unsafe) private static var tick = 0
 
     /// Most bytes the cache may hold (default 2 GiB).
     nonisolated(unsafe) public static var capacityBytes = 2 << 30
@@ -57,6 +62,8 @@ public enum BufferPool {
     static func take(byteCount: Int) -> UnsafeMutableRawPointer {
         let size = roundedSize(byteCount)
         lock.lock()
+        tick += 1
+        lastUse[size] = tick
         if let p = free[size]?.popLast() {
             cachedBytes -= size
             statistics.reused += 1
@@ -72,13 +79,30 @@ public enum BufferPool {
     static func give(_ pointer: UnsafeMutableRawPointer, byteCount: Int) {
         let size = roundedSize(byteCount)
         lock.lock()
+        guard size <= capacityBytes else {
+            lock.unlock()
+            pointer.deallocate()
+            return
+        }
+        tick += 1
+        lastUse[size] = tick
+        var evicted = [UnsafeMutableRawPointer]()
+        if cachedBytes + size > capacityBytes {
+            // Free whole sizes, least recently used first, until this buffer fits.
+            for other in free.keys.sorted(by: { lastUse[$0, default: 0] < lastUse[$1, default: 0] }) where other != size {
+                let buffers = free.removeValue(forKey: other) ?? []
+                evicted += buffers
+                cachedBytes -= other * buffers.count
+                if cachedBytes + size <= capacityBytes { break }
+            }
+        }
         if cachedBytes + size <= capacityBytes {
             free[size, default: []].append(pointer)
             cachedBytes += size
-            lock.unlock()
         } else {
-            lock.unlock()
-            pointer.deallocate()
+            evicted.append(pointer)
         }
+        lock.unlock()
+        for p in evicted { p.deallocate() }
     }
 }

@@ -36,4 +36,25 @@ final class BufferPoolTests: XCTestCase {
         BufferPool.releaseCachedBuffers()
         XCTAssertEqual(BufferPool.currentStatistics.cachedBytes, 0)
     }
+
+    /// Over capacity, the least recently used sizes make room; a buffer larger than the whole
+    /// capacity is not cached.
+    func testLeastRecentlyUsedSizesAreEvicted() {
+        let saved = BufferPool.capacityBytes
+        defer { BufferPool.capacityBytes = saved; BufferPool.releaseCachedBuffers() }
+        BufferPool.releaseCachedBuffers()
+        BufferPool.capacityBytes = 4 * 4096
+        do { _ = Tensor(zeros: [1024]) }           // size A cached (4 KiB)
+        do { _ = Tensor(zeros: [2048]) }           // size B cached (8 KiB): 12 of 16 KiB
+        XCTAssertEqual(BufferPool.currentStatistics.cachedBytes, 3 * 4096)
+        do { _ = Tensor(zeros: [1024 + 16]) }      // size C (4160 B) does not fit: A, the oldest, goes
+        XCTAssertEqual(BufferPool.currentStatistics.cachedBytes, 2 * 4096 + 4160)
+        let before = BufferPool.currentStatistics
+        do { _ = Tensor(zeros: [2048]) }           // B is still cached
+        XCTAssertEqual(BufferPool.currentStatistics.reused - before.reused, 1)
+        do { _ = Tensor(zeros: [1024]) }           // A was evicted: from the system
+        XCTAssertEqual(BufferPool.currentStatistics.allocated - before.allocated, 1)
+        do { _ = Tensor(zeros: [4 * 4096]) }       // larger than the capacity: never cached
+        XCTAssertLessThanOrEqual(BufferPool.currentStatistics.cachedBytes, 4 * 4096)
+    }
 }
