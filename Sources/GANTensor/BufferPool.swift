@@ -3,8 +3,9 @@ import Foundation
 /// A cache of freed tensor buffers, reused by the next tensor of the same size.
 ///
 /// A training step allocates the same shapes in the same order every iteration. Without a cache
-/// each large buffer is a fresh `mmap` whose pages the kernel zeroes on first touch (a tenth of a
-/// DCGAN step) and, with several threads, glibc spreads them over arenas it never gives back.
+/// each large buffer is a fresh `mmap` whose pages the kernel zeroes on first touch (5–10% of a
+/// DCGAN step in perf profiles here) and, with several threads, glibc spreads them over arenas it
+/// does not give back.
 /// With it, once the first iterations have run, tensors are served from the cache and the
 /// process's resident size stops growing — the same idea as PyTorch's caching allocators.
 ///
