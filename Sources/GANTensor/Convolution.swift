@@ -60,7 +60,7 @@ public struct Conv2dGeometry: Equatable, CustomStringConvertible {
 /// would take for DCGAN's second layer.
 public enum ConvolutionKernels {
     /// Floats in one chunk's im2col matrix (16 MiB; measured best of 1, 4, 16, 32 and 64 MiB
-    /// for dcgan28 and sampling on a 2-core Zen 5 with 1 MiB L2 per core and 32 MiB L3).
+    /// for dcgan28 and sampling on 2 AMD EPYC cores with 1 MiB L2 each and 32 MiB L3).
     /// Tests lower it to force one image per chunk.
     nonisolated(unsafe) static var columnBudget = 1 << 22
 
