@@ -15,12 +15,18 @@ import Foundation
 /// buffer larger than the whole capacity is freed at once. ``releaseCachedBuffers()`` returns
 /// everything cached to the system.
 public enum BufferPool {
+    /// The cached buffers of one size. A class, so taking and giving mutate it in place without
+    /// going through a dictionary's modify accessor (which allocated on every call).
+    private final class Bucket {
+        var buffers: [UnsafeMutableRawPointer] = []
+        /// Tick of the last take or give of this size (for least-recently-used eviction).
+        var lastUse = 0
+    }
+
     private static let lock = NSLock()
-    nonisolated(unsafe) private static var free: [Int: [UnsafeMutableRawPointer]] = [:]
+    nonisolated(unsafe) private static var buckets: [Int: Bucket] = [:]
     nonisolated(unsafe) private static var cachedBytes = 0
     nonisolated(unsafe) private static var statistics = Statistics()
-    /// Per size, the tick of its last take or give (for least-recently-used eviction).
-    nonisolated(unsafe) private static var lastUse: [Int: Int] = [:]
     nonisolated(unsafe) private static var tick = 0
 
     /// Most bytes the cache may hold (default 2 GiB).
@@ -50,8 +56,8 @@ public enum BufferPool {
     /// Frees every cached buffer.
     public static func releaseCachedBuffers() {
         lock.lock()
-        let all = free.values.flatMap { $0 }
-        free = [:]
+        let all = buckets.values.flatMap { $0.buffers }
+        buckets = [:]
         cachedBytes = 0
         lock.unlock()
         for p in all { p.deallocate() }
@@ -59,13 +65,22 @@ public enum BufferPool {
 
     static func roundedSize(_ byteCount: Int) -> Int { (max(byteCount, 1) + 63) / 64 * 64 }
 
+    /// The bucket of `size`, created on first use. Call with the lock held.
+    private static func bucket(_ size: Int) -> Bucket {
+        if let b = buckets[size] { return b }
+        let b = Bucket()
+        buckets[size] = b
+        return b
+    }
+
     /// A 64-byte-aligned buffer of at least `byteCount` bytes (contents undefined).
     static func take(byteCount: Int) -> UnsafeMutableRawPointer {
         let size = roundedSize(byteCount)
         lock.lock()
+        let b = bucket(size)
         tick += 1
-        lastUse[size] = tick
-        if let p = free[size]?.popLast() {
+        b.lastUse = tick
+        if let p = b.buffers.popLast() {
             cachedBytes -= size
             statistics.reused += 1
             lock.unlock()
@@ -85,20 +100,21 @@ public enum BufferPool {
             pointer.deallocate()
             return
         }
+        let b = bucket(size)
         tick += 1
-        lastUse[size] = tick
+        b.lastUse = tick
         var evicted = [UnsafeMutableRawPointer]()
         if cachedBytes + size > capacityBytes {
             // Free whole sizes, least recently used first, until this buffer fits.
-            for other in free.keys.sorted(by: { lastUse[$0, default: 0] < lastUse[$1, default: 0] }) where other != size {
-                let buffers = free.removeValue(forKey: other) ?? []
-                evicted += buffers
-                cachedBytes -= other * buffers.count
+            for (other, victim) in buckets.sorted(by: { $0.value.lastUse < $1.value.lastUse }) where other != size {
+                evicted += victim.buffers
+                cachedBytes -= other * victim.buffers.count
+                victim.buffers = []
                 if cachedBytes + size <= capacityBytes { break }
             }
         }
         if cachedBytes + size <= capacityBytes {
-            free[size, default: []].append(pointer)
+            b.buffers.append(pointer)
             cachedBytes += size
         } else {
             evicted.append(pointer)
