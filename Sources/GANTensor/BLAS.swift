@@ -91,34 +91,32 @@ extension Tensor {
     /// Matrix product of rank-2 tensors: `[m, k] · [k, n] → [m, n]`, with optional transposes
     /// (`transposeA` reads `a` as `[k, m]` stored, etc.).
     public static func matmul(_ a: Tensor, _ b: Tensor, transposeA: Bool = false, transposeB: Bool = false) -> Tensor {
-        precondition(a.rank == 2 && b.rank == 2, "matmul: expected two matrices, got shapes \(a.shape) and \(b.shape)")
-        let m = transposeA ? a.shape[1] : a.shape[0], ka = transposeA ? a.shape[0] : a.shape[1]
-        let kb = transposeB ? b.shape[1] : b.shape[0], n = transposeB ? b.shape[0] : b.shape[1]
-        precondition(
-            ka == kb,
-            "matmul: inner dimensions differ: \(a.shape)\(transposeA ? "ᵀ" : "") · \(b.shape)\(transposeB ? "ᵀ" : "") (\(ka) vs \(kb))")
-        var out = Tensor(uninitializedShape: [m, n])
-        BLAS.gemm(
-            transposeA: transposeA, transposeB: transposeB, m: m, n: n, k: ka,
-            a: a.pointer, lda: a.shape[1], b: b.pointer, ldb: b.shape[1], c: out.storage.pointer, ldc: n)
-        return out
+        product(a, b, transposeA, transposeB, addingRow: nil)
     }
 
     /// `op(a) · op(b) + row` with `row: [n]` added to every row of the `[m, n]` product: the
     /// output is filled with `row` and the product accumulated onto it (β = 1).
     public static func matmulAddingRow(_ a: Tensor, _ b: Tensor, transposeA: Bool = false, transposeB: Bool = false,
                                        row: Tensor) -> Tensor {
+        product(a, b, transposeA, transposeB, addingRow: row)
+    }
+
+    private static func product(_ a: Tensor, _ b: Tensor, _ transposeA: Bool, _ transposeB: Bool, addingRow row: Tensor?) -> Tensor {
         precondition(a.rank == 2 && b.rank == 2, "matmul: expected two matrices, got shapes \(a.shape) and \(b.shape)")
         let m = transposeA ? a.shape[1] : a.shape[0], ka = transposeA ? a.shape[0] : a.shape[1]
         let kb = transposeB ? b.shape[1] : b.shape[0], n = transposeB ? b.shape[0] : b.shape[1]
-        precondition(ka == kb, "matmul: inner dimensions differ: \(a.shape) · \(b.shape) (\(ka) vs \(kb))")
-        precondition(row.count == n, "matmul: row of \(row.count) values added to a product with \(n) columns")
-        var out = Tensor(uninitializedShape: [m, n])
-        let dst = out.storage.pointer, src = row.pointer
-        for i in 0..<m { (dst + i * n).update(from: src, count: n) }
+        precondition(
+            ka == kb,
+            "matmul: inner dimensions differ: \(a.shape)\(transposeA ? "ᵀ" : "") · \(b.shape)\(transposeB ? "ᵀ" : "") (\(ka) vs \(kb))")
+        let out = Tensor(uninitializedShape: [m, n])
+        let dst = out.storage.pointer
+        if let row {
+            precondition(row.count == n, "matmul: row of \(row.count) values added to a product with \(n) columns")
+            for i in 0..<m { (dst + i * n).update(from: row.pointer, count: n) }
+        }
         BLAS.gemm(
             transposeA: transposeA, transposeB: transposeB, m: m, n: n, k: ka,
-            a: a.pointer, lda: a.shape[1], b: b.pointer, ldb: b.shape[1], beta: 1, c: dst, ldc: n)
+            a: a.pointer, lda: a.shape[1], b: b.pointer, ldb: b.shape[1], beta: row == nil ? 0 : 1, c: dst, ldc: n)
         return out
     }
 }

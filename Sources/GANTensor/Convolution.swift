@@ -88,7 +88,7 @@ public enum ConvolutionKernels {
     /// x: [N, C, H, W], w: [OC, C, kH, kW] → y: [N, OC, OH, OW].
     public static func conv2dForward(input x: Tensor, weight w: Tensor, geometry g: Conv2dGeometry) -> Tensor {
         check(x.shape, g.inputShape, "input", g); check(w.shape, g.weightShape, "weight", g)
-        var y = Tensor(uninitializedShape: g.outputShape)
+        let y = Tensor(uninitializedShape: g.outputShape)
         if g.isFullyConnected {
             // y[N, OC] = x[N, CKK] · w[OC, CKK]ᵀ
             BLAS.gemm(transposeA: false, transposeB: true, m: g.batch, n: g.outChannels, k: g.patchSize,
@@ -112,7 +112,7 @@ public enum ConvolutionKernels {
     /// transposed convolution). dy: [N, OC, OH, OW], w: [OC, C, kH, kW] → dx: [N, C, H, W].
     public static func conv2dBackwardInput(outputGradient dy: Tensor, weight w: Tensor, geometry g: Conv2dGeometry) -> Tensor {
         check(dy.shape, g.outputShape, "output gradient", g); check(w.shape, g.weightShape, "weight", g)
-        var dx = Tensor(uninitializedShape: g.inputShape)
+        let dx = Tensor(uninitializedShape: g.inputShape)
         if g.isFullyConnected {
             // dx[N, CKK] = dy[N, OC] · w[OC, CKK]
             BLAS.gemm(transposeA: false, transposeB: false, m: g.batch, n: g.patchSize, k: g.outChannels,
@@ -136,7 +136,7 @@ public enum ConvolutionKernels {
     /// x: [N, C, H, W], dy: [N, OC, OH, OW] → dw: [OC, C, kH, kW].
     public static func conv2dBackwardWeight(input x: Tensor, outputGradient dy: Tensor, geometry g: Conv2dGeometry) -> Tensor {
         check(x.shape, g.inputShape, "input", g); check(dy.shape, g.outputShape, "output gradient", g)
-        var dw = Tensor(uninitializedShape: g.weightShape)
+        let dw = Tensor(uninitializedShape: g.weightShape)
         if g.isFullyConnected {
             // dw[OC, CKK] = dy[N, OC]ᵀ · x[N, CKK]
             BLAS.gemm(transposeA: true, transposeB: false, m: g.outChannels, n: g.patchSize, k: g.batch,

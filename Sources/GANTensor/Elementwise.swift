@@ -69,7 +69,7 @@ extension Tensor {
     /// `x` where `x > 0`, else `slope·x` (0 when `slope` is 0): ReLU and LeakyReLU in one
     /// explicit loop (a loop the compiler vectorises, unlike a `map` with a closure).
     public func leakyRelu(slope: Float) -> Tensor {
-        var out = Tensor(uninitializedShape: shape)
+        let out = Tensor(uninitializedShape: shape)
         let src = pointer, dst = out.storage.pointer
         Parallel.forRanges(count) { r in
             if slope == 0 {
@@ -84,7 +84,7 @@ extension Tensor {
     /// `g` where `x > 0`, else `slope·g`: the LeakyReLU pullback (`g`, `x` of one shape).
     public static func leakyReluBackward(_ g: Tensor, input x: Tensor, slope: Float) -> Tensor {
         precondition(g.shape == x.shape, "leakyRelu backward: gradient shape \(g.shape) differs from input shape \(x.shape)")
-        var out = Tensor(uninitializedShape: g.shape)
+        let out = Tensor(uninitializedShape: g.shape)
         let pg = g.pointer, px = x.pointer, dst = out.storage.pointer
         Parallel.forRanges(g.count) { r in
             for i in r { dst[i] = px[i] > 0 ? pg[i] : slope * pg[i] }

@@ -22,8 +22,8 @@ public enum NormalizationKernels {
         -> (output: Tensor, statistics: Statistics)
     {
         let (n, c, p) = dimensions(x)
-        var mean = Tensor(uninitializedShape: [c]), variance = Tensor(uninitializedShape: [c])
-        var invStd = Tensor(uninitializedShape: [c]), y = Tensor(uninitializedShape: x.shape)
+        let mean = Tensor(uninitializedShape: [c]), variance = Tensor(uninitializedShape: [c])
+        let invStd = Tensor(uninitializedShape: [c]), y = Tensor(uninitializedShape: x.shape)
         let src = x.pointer, dst = y.storage.pointer
         let pm = mean.storage.pointer, pv = variance.storage.pointer, pi = invStd.storage.pointer
         let w = weight?.pointer, b = bias?.pointer
@@ -66,8 +66,8 @@ public enum NormalizationKernels {
     ) -> (input: Tensor, weight: Tensor, bias: Tensor) {
         precondition(dy.shape == x.shape, "batchNorm backward: gradient shape \(dy.shape) differs from input shape \(x.shape)")
         let (n, c, p) = dimensions(x)
-        var dx = Tensor(uninitializedShape: x.shape)
-        var dw = Tensor(uninitializedShape: [c]), db = Tensor(uninitializedShape: [c])
+        let dx = Tensor(uninitializedShape: x.shape)
+        let dw = Tensor(uninitializedShape: [c]), db = Tensor(uninitializedShape: [c])
         let px = x.pointer, pg = dy.pointer, pdx = dx.storage.pointer
         let pdw = dw.storage.pointer, pdb = db.storage.pointer
         let pm = s.mean.pointer, pi = s.inverseStandardDeviation.pointer, w = weight?.pointer
@@ -105,7 +105,7 @@ public enum NormalizationKernels {
         let (n, c, p) = dimensions(x)
         precondition(scale.count == c && (shift?.count ?? c) == c,
                      "channelAffine: scale \(scale.shape) and shift \(shift?.shape ?? []) must have \(c) values for input \(x.shape)")
-        var y = Tensor(uninitializedShape: x.shape)
+        let y = Tensor(uninitializedShape: x.shape)
         let src = x.pointer, dst = y.storage.pointer, a = scale.pointer, b = shift?.pointer
         Parallel.forRanges(n * c, costPerElement: p) { planes in
             for plane in planes {

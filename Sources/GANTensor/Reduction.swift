@@ -15,9 +15,9 @@ extension Tensor {
     public func sumOfSquares() -> Double {
         let block = 4096, blocks = (count + block - 1) / block
         guard blocks > 0 else { return 0 }
-        var partials = [Double](repeating: 0, count: blocks)
         let src = pointer
-        partials.withUnsafeMutableBufferPointer { out in
+        // Block sums on the stack (a few KB for millions of values): no heap allocation per call.
+        return withUnsafeTemporaryAllocation(of: Double.self, capacity: blocks) { out in
             let dst = out.baseAddress!
             Parallel.forRanges(blocks, costPerElement: block) { r in
                 for b in r {
@@ -34,8 +34,8 @@ extension Tensor {
                     dst[b] = Double(lanes.sum()) + Double(tail)
                 }
             }
+            return out.reduce(0, +)
         }
-        return partials.reduce(0, +)
     }
 
     /// Mean of all elements.

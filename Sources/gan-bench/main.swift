@@ -63,10 +63,8 @@ func sgemmCeiling(threads: Int) -> Double {
 
 func kernels() {
     let batch = option("--batch", default: 64), threads = option("--threads", default: 2)
-    Parallel.threadCount = threads
+    let ceiling = sgemmCeiling(threads: threads)  // also sets Parallel.threadCount
     let rng = RandomGenerator(seed: 1)
-
-    let ceiling = sgemmCeiling(threads: threads)
 
     // dcgan28 layers: (name, geometry of the convolution, transposed?)
     let layers: [(String, Conv2dGeometry, Bool)] = [
