@@ -3,8 +3,8 @@
 
 # Debian packages the build links against (run as root, or with sudo).
 deps:
-	@command -v apt-get >/dev/null && { dpkg -s libopenblas-dev zlib1g-dev libpng-dev pkg-config >/dev/null 2>&1 || \
-	  { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq libopenblas-dev zlib1g-dev libpng-dev pkg-config; }; } || true
+	@command -v apt-get >/dev/null && { dpkg -s libopenblas-dev libdnnl-dev zlib1g-dev libpng-dev pkg-config >/dev/null 2>&1 || \
+	  { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq libopenblas-dev libdnnl-dev zlib1g-dev libpng-dev pkg-config; }; } || true
 
 build: deps
 	swift build -c release

@@ -23,17 +23,22 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
     ],
     targets: [
-        // Native libraries from the system: OpenBLAS (Linux; macOS uses Accelerate) and zlib.
+        // Native libraries from the system: OpenBLAS (Linux; macOS uses Accelerate), oneDNN (Linux) and zlib.
         .systemLibrary(
             name: "CBLAS", path: "Sources/CBLAS", pkgConfig: "openblas",
             providers: [.apt(["libopenblas-dev"])]),
+        // oneDNN (Linux): direct convolution kernels for the wide layers.
+        .systemLibrary(name: "CDNNL", path: "Sources/CDNNL", providers: [.apt(["libdnnl-dev"])]),
         .systemLibrary(
             name: "CZlib", path: "Sources/CZlib", pkgConfig: "zlib",
             providers: [.apt(["zlib1g-dev"]), .brew(["zlib"])]),
 
         .target(
             name: "GANTensor",
-            dependencies: [.target(name: "CBLAS", condition: .when(platforms: [.linux]))]),
+            dependencies: [
+                .target(name: "CBLAS", condition: .when(platforms: [.linux])),
+                .target(name: "CDNNL", condition: .when(platforms: [.linux])),
+            ]),
         .target(name: "GANAutograd", dependencies: ["GANTensor"]),
         .target(name: "GANNN", dependencies: ["GANAutograd"]),
         .target(name: "GANData", dependencies: ["GANTensor", "CZlib"]),

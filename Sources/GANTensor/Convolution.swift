@@ -1,8 +1,10 @@
+import Foundation
+
 /// Shapes of a 2-D convolution (cross-correlation, as PyTorch's `Conv2d`), NCHW.
 ///
 /// `outHeight = (inHeight + 2·padding.h − kernel.h) / stride.h + 1`, likewise for width.
 /// A transposed convolution is described by the geometry of the convolution it transposes.
-public struct Conv2dGeometry: Equatable, CustomStringConvertible {
+public struct Conv2dGeometry: Hashable, CustomStringConvertible {
     public var batch: Int
     public var inChannels: Int, inHeight: Int, inWidth: Int
     public var outChannels: Int
@@ -50,7 +52,8 @@ public struct Conv2dGeometry: Equatable, CustomStringConvertible {
     }
 }
 
-/// Convolution kernels by im2col + GEMM, a chunk of images at a time.
+/// Convolution kernels: oneDNN's direct kernels for wide layers where it is linked (Linux; see
+/// `OneDNNConvolutions`), otherwise im2col + GEMM, a chunk of images at a time.
 ///
 /// For images `n0 ..< n0 + nb`, the im2col matrix `col` is `[C·kH·kW, nb·OH·OW]`: row `(c, i, j)`
 /// holds, for every output position `(n, oh, ow)` of the chunk, the input pixel
@@ -63,6 +66,19 @@ public enum ConvolutionKernels {
     /// for dcgan28 and sampling on 2 AMD EPYC cores with 1 MiB L2 each and 32 MiB L3).
     /// Tests lower it to force one image per chunk.
     nonisolated(unsafe) static var columnBudget = 1 << 22
+
+    /// Whether layers oneDNN takes (both channel counts multiples of 16) run on it. On by default
+    /// where oneDNN is linked; `SWIFTGAN_CONVOLUTION=im2col` in the environment turns it off, and
+    /// tests switch it to compare the two.
+    nonisolated(unsafe) public static var useOneDNN =
+        ProcessInfo.processInfo.environment["SWIFTGAN_CONVOLUTION"] != "im2col"
+
+    /// What runs each pass of `g`: oneDNN's implementation name ("jit:avx512_core", …) or
+    /// "im2col+gemm".
+    public static func implementation(of g: Conv2dGeometry) -> (forward: String, backwardInput: String, backwardWeight: String) {
+        func name(_ pass: ConvolutionPass) -> String { oneDNNImplementation(pass, g) ?? "im2col+gemm" }
+        return (name(.forward), name(.backwardInput), name(.backwardWeight))
+    }
 
     /// Images per chunk for geometry `g`.
     static func imagesPerChunk(_ g: Conv2dGeometry) -> Int {
@@ -89,6 +105,7 @@ public enum ConvolutionKernels {
     public static func conv2dForward(input x: Tensor, weight w: Tensor, geometry g: Conv2dGeometry) -> Tensor {
         check(x.shape, g.inputShape, "input", g); check(w.shape, g.weightShape, "weight", g)
         let y = Tensor(uninitializedShape: g.outputShape)
+        if runOneDNNConvolution(.forward, g, x.pointer, w.pointer, y.storage.pointer) { return y }
         if g.isFullyConnected {
             // y[N, OC] = x[N, CKK] · w[OC, CKK]ᵀ
             BLAS.gemm(transposeA: false, transposeB: true, m: g.batch, n: g.outChannels, k: g.patchSize,
@@ -113,6 +130,7 @@ public enum ConvolutionKernels {
     public static func conv2dBackwardInput(outputGradient dy: Tensor, weight w: Tensor, geometry g: Conv2dGeometry) -> Tensor {
         check(dy.shape, g.outputShape, "output gradient", g); check(w.shape, g.weightShape, "weight", g)
         let dx = Tensor(uninitializedShape: g.inputShape)
+        if runOneDNNConvolution(.backwardInput, g, dy.pointer, w.pointer, dx.storage.pointer) { return dx }
         if g.isFullyConnected {
             // dx[N, CKK] = dy[N, OC] · w[OC, CKK]
             BLAS.gemm(transposeA: false, transposeB: false, m: g.batch, n: g.patchSize, k: g.outChannels,
@@ -137,6 +155,7 @@ public enum ConvolutionKernels {
     public static func conv2dBackwardWeight(input x: Tensor, outputGradient dy: Tensor, geometry g: Conv2dGeometry) -> Tensor {
         check(x.shape, g.inputShape, "input", g); check(dy.shape, g.outputShape, "output gradient", g)
         let dw = Tensor(uninitializedShape: g.weightShape)
+        if runOneDNNConvolution(.backwardWeight, g, x.pointer, dy.pointer, dw.storage.pointer) { return dw }
         if g.isFullyConnected {
             // dw[OC, CKK] = dy[N, OC]ᵀ · x[N, CKK]
             BLAS.gemm(transposeA: true, transposeB: false, m: g.outChannels, n: g.patchSize, k: g.batch,

@@ -40,6 +40,29 @@ final class ConvolutionGradientTests: XCTestCase {
         }
     }
 
+    /// Layers with channel counts in multiples of 16 run on oneDNN where it is linked: the same
+    /// finite-difference check through its kernels, and the same through im2col + GEMM.
+    func testWideConvolutionGradientsOnEitherBackend() {
+        let g = Conv2dGeometry(batch: 2, inChannels: 16, inHeight: 5, inWidth: 6, outChannels: 16,
+                               kernel: (3, 2), stride: (2, 1), padding: (1, 0))
+        let saved = ConvolutionKernels.useOneDNN
+        defer { ConvolutionKernels.useOneDNN = saved }
+        for useOneDNN in [true, false] {
+            ConvolutionKernels.useOneDNN = useOneDNN
+            let expected = useOneDNN && ConvolutionKernels.oneDNNAvailable ? "jit:" : "im2col"
+            XCTAssertTrue(ConvolutionKernels.implementation(of: g).backwardWeight.hasPrefix(expected))
+            let x = randomVariable(g.inputShape, seed: 48), w = randomVariable(g.weightShape, seed: 49)
+            assertGradientsMatchFiniteDifferences(wrt: [x, w], "conv2d, oneDNN \(useOneDNN)") {
+                conv2d(x, weight: w, stride: (2, 1), padding: (1, 0))
+            }
+            // The transposed layer runs the same three kernels in other roles.
+            let y = randomVariable(g.outputShape, seed: 50)
+            assertGradientsMatchFiniteDifferences(wrt: [y, w], "convTranspose2d, oneDNN \(useOneDNN)") {
+                convTranspose2d(y, weight: w, stride: (2, 1), padding: (1, 0))
+            }
+        }
+    }
+
     func testConvTranspose2dIsTheAdjointOfConv2d() {
         // <conv(x, w), y> = <x, convT(y, w)> for every x, y.
         let rng = RandomGenerator(seed: 34)

@@ -1,0 +1,81 @@
+@testable import GANTensor
+import XCTest
+
+/// oneDNN runs the wide convolution layers where it is linked; im2col + GEMM (checked against
+/// finite differences and adjoint identities elsewhere) is the reference it must agree with.
+final class OneDNNConvolutionTests: XCTestCase {
+    override func setUpWithError() throws {
+        try XCTSkipUnless(ConvolutionKernels.oneDNNAvailable, "oneDNN is not linked on this platform")
+    }
+
+    /// Each pass with oneDNN and with im2col + GEMM on the same data, over wide geometries with
+    /// odd sizes, strides 1–3 (different per axis), padding 0–2, non-square kernels, batch 1–3,
+    /// 16–48 channels, and sizes where PyTorch's floor division leaves input rows unused.
+    func testAgreesWithIm2colGEMMOverManyGeometries() throws {
+        let rng = RandomGenerator(seed: 91)
+        var onOneDNN = 0
+        for trial in 0..<24 {
+            let sh = 1 + trial % 3, sw = 1 + (trial / 3) % 3
+            let kh = 1 + trial % 4, kw = 1 + (trial / 2) % 5
+            let ph = trial % 3, pw = (trial / 4) % 3
+            let h = max(kh, kh - 2 * ph) + 1 + trial % 5, w = max(kw, kw - 2 * pw) + 2 + trial % 3
+            let g = Conv2dGeometry(batch: 1 + trial % 3, inChannels: 16 * (1 + trial % 3), inHeight: h, inWidth: w,
+                                   outChannels: 16 * (1 + (trial / 3) % 2), kernel: (kh, kw), stride: (sh, sw),
+                                   padding: (ph, pw))
+            let x = rng.normal(g.inputShape), weight = rng.normal(g.weightShape), dy = rng.normal(g.outputShape)
+            let viaOneDNN = passes(x, weight, dy, g, oneDNN: true)
+            let reference = passes(x, weight, dy, g, oneDNN: false)
+            if ConvolutionKernels.implementation(of: g).forward != "im2col+gemm" { onOneDNN += 1 }
+            for (name, got, expected) in zip3(["forward", "backward input", "backward weight"], viaOneDNN, reference) {
+                XCTAssertEqual(got.shape, expected.shape, "\(name), \(g)")
+                let scale = expected.scalars.map { abs($0) }.max() ?? 1
+                let worst = zip(got.scalars, expected.scalars).map { abs($0 - $1) }.max() ?? 0
+                XCTAssertLessThanOrEqual(worst, 2e-5 * max(1, scale) * Float(g.patchSize).squareRoot(), "\(name), \(g)")
+            }
+        }
+        // Most of these geometries must really have run on oneDNN, or the comparison proves nothing.
+        XCTAssertGreaterThanOrEqual(onOneDNN, 20)
+    }
+
+    /// DCGAN's wide layers run on oneDNN, its one-channel layers and 1×1-output layers on GEMM.
+    func testDCGANLayersChooseTheirKernels() {
+        let wide = Conv2dGeometry(batch: 4, inChannels: 64, inHeight: 14, inWidth: 14, outChannels: 128,
+                                  kernel: (4, 4), stride: (2, 2), padding: (1, 1))
+        let oneChannel = Conv2dGeometry(batch: 4, inChannels: 1, inHeight: 28, inWidth: 28, outChannels: 64,
+                                        kernel: (4, 4), stride: (2, 2), padding: (1, 1))
+        let fullyConnected = Conv2dGeometry(batch: 4, inChannels: 128, inHeight: 7, inWidth: 7, outChannels: 16,
+                                            kernel: (7, 7))
+        let wideKernels = ConvolutionKernels.implementation(of: wide)
+        for name in [wideKernels.forward, wideKernels.backwardInput, wideKernels.backwardWeight] {
+            XCTAssertTrue(name.hasPrefix("jit:"), "expected a oneDNN JIT kernel for \(wide), got \(name)")
+        }
+        XCTAssertEqual(ConvolutionKernels.implementation(of: oneChannel).backwardInput, "im2col+gemm")
+        XCTAssertEqual(ConvolutionKernels.implementation(of: fullyConnected).forward, "im2col+gemm")
+    }
+
+    /// Same inputs, same thread count: bit-identical results (oneDNN's weight-gradient reduction
+    /// over images is split across threads in a fixed order).
+    func testRepeatableBitForBit() {
+        let rng = RandomGenerator(seed: 92)
+        let g = Conv2dGeometry(batch: 8, inChannels: 32, inHeight: 14, inWidth: 14, outChannels: 64,
+                               kernel: (4, 4), stride: (2, 2), padding: (1, 1))
+        let x = rng.normal(g.inputShape), weight = rng.normal(g.weightShape), dy = rng.normal(g.outputShape)
+        let first = passes(x, weight, dy, g, oneDNN: true), second = passes(x, weight, dy, g, oneDNN: true)
+        for (a, b) in zip(first, second) { XCTAssertEqual(a.scalars, b.scalars) }
+    }
+
+    private func passes(_ x: Tensor, _ w: Tensor, _ dy: Tensor, _ g: Conv2dGeometry, oneDNN: Bool) -> [Tensor] {
+        let saved = ConvolutionKernels.useOneDNN
+        ConvolutionKernels.useOneDNN = oneDNN
+        defer { ConvolutionKernels.useOneDNN = saved }
+        return [
+            ConvolutionKernels.conv2dForward(input: x, weight: w, geometry: g),
+            ConvolutionKernels.conv2dBackwardInput(outputGradient: dy, weight: w, geometry: g),
+            ConvolutionKernels.conv2dBackwardWeight(input: x, outputGradient: dy, geometry: g),
+        ]
+    }
+
+    private func zip3<A, B, C>(_ a: [A], _ b: [B], _ c: [C]) -> [(A, B, C)] {
+        (0..<min(a.count, b.count, c.count)).map { (a[$0], b[$0], c[$0]) }
+    }
+}
