@@ -38,13 +38,18 @@ func oneDNNImplementation(_ pass: ConvolutionPass, _ g: Conv2dGeometry) -> Strin
 
 #if canImport(CDNNL)
 /// oneDNN's direct convolutions (JIT kernels for AVX2 / AVX-512) for the wide layers, where they
-/// beat im2col + GEMM about twofold (DCGAN's 64→128 and 128→256 stride-2 layers, measured with
-/// `gan-bench layers`).
+/// beat im2col + GEMM about twofold (DCGAN's 64→128 and 128→256 stride-2 layers; see README).
 ///
 /// oneDNN picks blocked layouts (`nChw16c`, `OIhw16i16o`, …) for its kernels; each call wraps the
 /// caller's NCHW / OIHW arrays, reorders inputs into blocked scratch taken from ``BufferPool``,
 /// runs the primitive and reorders the output back. Primitives are built once per
-/// (geometry, pass) and kept.
+/// (geometry, pass, worker) and kept.
+///
+/// Threads: the batch is cut into parts of ``imagesPerPart`` images and SwiftGAN's workers run
+/// the parts, each with a single-threaded oneDNN. oneDNN's own OpenMP team would spin after every
+/// call and take a core from the elementwise kernels that follow (measured: 10% of a DCGAN step).
+/// The parts do not depend on the thread count, and the weight gradient sums the parts' partial
+/// gradients in part order, so results are bit-identical whatever ``Parallel/threadCount`` is.
 ///
 /// Limits, each measured with Debian's oneDNN 2.6.3 on an AMD EPYC with AVX-512:
 /// - Instruction set capped at `avx512_core` unless `ONEDNN_MAX_CPU_ISA` is set: with
@@ -52,10 +57,12 @@ func oneDNNImplementation(_ pass: ConvolutionPass, _ g: Conv2dGeometry) -> Strin
 /// - Only layers whose input and output channels are multiples of 16: its `avx512_core`
 ///   backward-data kernel for one input channel (DCGAN's 128→1 and 1→64 layers) writes out of
 ///   bounds; those layers are small and stay on im2col + GEMM.
-/// - Calls are serialised (one lock) because the wrapping memory objects are shared.
-/// - Threads: oneDNN runs OpenMP teams of ``Parallel/threadCount``, set before every call.
+/// - Calls are serialised (one lock): a worker's plans wrap the caller's arrays per call.
 final class OneDNNConvolutions: @unchecked Sendable {
     static let shared: OneDNNConvolutions? = OneDNNConvolutions()
+
+    /// Images per part of the batch (the last part takes the remainder).
+    static let imagesPerPart = 16
 
     /// Geometries oneDNN runs: both channel counts multiples of 16 (no padded blocks), not a
     /// plain matrix product, and the PyTorch output size reachable with non-negative padding
@@ -73,7 +80,7 @@ final class OneDNNConvolutions: @unchecked Sendable {
     }
 
     private struct Key: Hashable {
-        let geometry: Conv2dGeometry, pass: ConvolutionPass
+        let geometry: Conv2dGeometry, pass: ConvolutionPass, worker: Int
     }
 
     /// One argument of a primitive: the caller's plain array, and, when oneDNN chose another
@@ -93,21 +100,60 @@ final class OneDNNConvolutions: @unchecked Sendable {
         }
     }
 
+    /// A primitive with its three arguments and its own stream, used by one worker at a time.
     private final class Plan {
         let primitive: dnnl_primitive_t
         let arguments: [Argument]
+        let stream: dnnl_stream_t
         let implementation: String
-        init(primitive: dnnl_primitive_t, arguments: [Argument], implementation: String) {
-            self.primitive = primitive; self.arguments = arguments; self.implementation = implementation
+        init(primitive: dnnl_primitive_t, arguments: [Argument], stream: dnnl_stream_t, implementation: String) {
+            self.primitive = primitive; self.arguments = arguments; self.stream = stream
+            self.implementation = implementation
         }
         deinit {
             dnnl_primitive_destroy(primitive)
             for a in arguments { a.destroy() }
+            dnnl_stream_destroy(stream)
+        }
+
+        /// Runs the primitive on the caller's plain arrays (two inputs, then the output).
+        func execute(_ pointers: [UnsafeMutableRawPointer]) {
+            omp_set_num_threads(1)
+            // Blocked scratch for each argument that needs it, alive until the stream is done.
+            var scratch: [Tensor] = []
+            scratch.reserveCapacity(3)
+            withUnsafeTemporaryAllocation(of: dnnl_exec_arg_t.self, capacity: 3) { args in
+                for (i, a) in arguments.enumerated() {
+                    check(dnnl_memory_set_data_handle(a.plain, pointers[i]), "set data handle")
+                    var memory = a.plain
+                    if let blocked = a.blocked, let reorder = a.reorder {
+                        let buffer = Tensor(uninitializedShape: [a.blockedFloats])
+                        scratch.append(buffer)
+                        check(dnnl_memory_set_data_handle(blocked, UnsafeMutableRawPointer(buffer.storage.pointer)), "set data handle")
+                        if !a.isOutput { run(reorder, from: a.plain, to: blocked) }
+                        memory = blocked
+                    }
+                    args[i] = dnnl_exec_arg_t(arg: a.index, memory: memory)
+                }
+                check(dnnl_primitive_execute(primitive, stream, 3, args.baseAddress), "execute \(implementation)")
+                for a in arguments where a.isOutput {
+                    if let blocked = a.blocked, let reorder = a.reorder { run(reorder, from: blocked, to: a.plain) }
+                }
+            }
+            check(dnnl_stream_wait(stream), "stream wait")
+            withExtendedLifetime(scratch) {}
+        }
+
+        private func run(_ reorder: dnnl_primitive_t, from: dnnl_memory_t, to: dnnl_memory_t) {
+            withUnsafeTemporaryAllocation(of: dnnl_exec_arg_t.self, capacity: 2) { args in
+                args[0] = dnnl_exec_arg_t(arg: Int32(swiftgan_dnnl_arg_from), memory: from)
+                args[1] = dnnl_exec_arg_t(arg: Int32(swiftgan_dnnl_arg_to), memory: to)
+                check(dnnl_primitive_execute(reorder, stream, 2, args.baseAddress), "reorder")
+            }
         }
     }
 
     private let engine: dnnl_engine_t
-    private let stream: dnnl_stream_t
     private let lock = NSLock()
     /// nil marks a geometry oneDNN declined (it then stays on im2col + GEMM).
     private var plans: [Key: Plan?] = [:]
@@ -120,17 +166,16 @@ final class OneDNNConvolutions: @unchecked Sendable {
         if env["ONEDNN_MAX_CPU_ISA"] == nil && env["DNNL_MAX_CPU_ISA"] == nil {
             _ = dnnl_set_max_cpu_isa(dnnl_cpu_isa_avx512_core)
         }
-        var engine: dnnl_engine_t?, stream: dnnl_stream_t?
+        var engine: dnnl_engine_t?
         guard dnnl_engine_create(&engine, dnnl_cpu, 0) == dnnl_success, let engine else { return nil }
-        guard dnnl_stream_create(&stream, engine, dnnl_stream_default_flags.rawValue) == dnnl_success, let stream else {
-            dnnl_engine_destroy(engine); return nil
-        }
-        self.engine = engine; self.stream = stream
+        self.engine = engine
     }
 
     func implementation(_ pass: ConvolutionPass, _ g: Conv2dGeometry) -> String? {
         lock.lock(); defer { lock.unlock() }
-        return plan(Key(geometry: g, pass: pass))?.implementation
+        var part = g
+        part.batch = min(g.batch, Self.imagesPerPart)
+        return plan(Key(geometry: part, pass: pass, worker: 0))?.implementation
     }
 
     func run(
@@ -138,46 +183,48 @@ final class OneDNNConvolutions: @unchecked Sendable {
         _ first: UnsafePointer<Float>, _ second: UnsafePointer<Float>, _ output: UnsafeMutablePointer<Float>
     ) -> Bool {
         lock.lock(); defer { lock.unlock() }
-        guard let plan = plan(Key(geometry: g, pass: pass)) else { return false }
-        omp_set_num_threads(Int32(Parallel.threadCount))
-        let pointers = [UnsafeMutableRawPointer(mutating: first), UnsafeMutableRawPointer(mutating: second),
-                        UnsafeMutableRawPointer(output)]
-        // Blocked scratch for each argument that needs it, alive until the stream is done.
-        var scratch: [Tensor] = []
-        scratch.reserveCapacity(3)
-        withUnsafeTemporaryAllocation(of: dnnl_exec_arg_t.self, capacity: 3) { args in
-            for (i, a) in plan.arguments.enumerated() {
-                check(dnnl_memory_set_data_handle(a.plain, pointers[i]), "set data handle")
-                var memory = a.plain
-                if let blocked = a.blocked, let reorder = a.reorder {
-                    let buffer = Tensor(uninitializedShape: [a.blockedFloats])
-                    scratch.append(buffer)
-                    check(dnnl_memory_set_data_handle(blocked, UnsafeMutableRawPointer(buffer.storage.pointer)), "set data handle")
-                    if !a.isOutput { execute(reorder, from: a.plain, to: blocked) }
-                    memory = blocked
+        let parts = stride(from: 0, to: g.batch, by: Self.imagesPerPart).map { $0..<min(g.batch, $0 + Self.imagesPerPart) }
+        let workers = min(Parallel.threadCount, parts.count)
+        // Worker w runs parts w, w + workers, …; every plan is built here, before the workers start.
+        var partPlans: [Plan] = []
+        for (i, images) in parts.enumerated() {
+            var geometry = g
+            geometry.batch = images.count
+            guard let plan = plan(Key(geometry: geometry, pass: pass, worker: i % workers)) else { return false }
+            partPlans.append(plan)
+        }
+        // Floats per image of each argument (0: the weight, shared by every part).
+        let inputImage = g.inChannels * g.inHeight * g.inWidth, outputImage = g.outChannels * g.outHeight * g.outWidth
+        let weightCount = g.outChannels * g.patchSize
+        let (firstImage, secondImage, outputImageCount) = switch pass {
+        case .forward: (inputImage, 0, outputImage)
+        case .backwardInput: (outputImage, 0, inputImage)
+        case .backwardWeight: (inputImage, outputImage, 0)
+        }
+        // The weight gradient of part i > 0 goes to partial slot i − 1 and is added afterwards.
+        let partials = pass == .backwardWeight && parts.count > 1
+            ? Tensor(uninitializedShape: [(parts.count - 1) * weightCount]) : nil
+        DispatchQueue.concurrentPerform(iterations: workers) { w in
+            for i in stride(from: w, to: parts.count, by: workers) {
+                let n0 = parts[i].lowerBound
+                let out = i > 0 && partials != nil
+                    ? partials!.storage.pointer + (i - 1) * weightCount : output + n0 * outputImageCount
+                partPlans[i].execute([
+                    UnsafeMutableRawPointer(mutating: first + n0 * firstImage),
+                    UnsafeMutableRawPointer(mutating: second + n0 * secondImage), UnsafeMutableRawPointer(out),
+                ])
+            }
+        }
+        if let partials {
+            let src = partials.pointer
+            Parallel.forRanges(weightCount, costPerElement: parts.count) { range in
+                for i in 1..<parts.count {
+                    let partial = src + (i - 1) * weightCount
+                    for j in range { output[j] += partial[j] }
                 }
-                args[i] = dnnl_exec_arg_t(arg: a.index, memory: memory)
-            }
-            check(dnnl_primitive_execute(plan.primitive, stream, 3, args.baseAddress), "execute \(pass) \(g)")
-            for a in plan.arguments where a.isOutput {
-                if let blocked = a.blocked, let reorder = a.reorder { execute(reorder, from: blocked, to: a.plain) }
             }
         }
-        check(dnnl_stream_wait(stream), "stream wait")
-        withExtendedLifetime(scratch) {}
         return true
-    }
-
-    private func execute(_ reorder: dnnl_primitive_t, from: dnnl_memory_t, to: dnnl_memory_t) {
-        withUnsafeTemporaryAllocation(of: dnnl_exec_arg_t.self, capacity: 2) { args in
-            args[0] = dnnl_exec_arg_t(arg: Int32(swiftgan_dnnl_arg_from), memory: from)
-            args[1] = dnnl_exec_arg_t(arg: Int32(swiftgan_dnnl_arg_to), memory: to)
-            check(dnnl_primitive_execute(reorder, stream, 2, args.baseAddress), "reorder")
-        }
-    }
-
-    private func check(_ status: dnnl_status_t, _ what: @autoclosure () -> String) {
-        precondition(status == dnnl_success, "oneDNN: \(what()) failed with status \(status.rawValue)")
     }
 
     /// The plan for `key`, built on first use. Call with the lock held.
@@ -190,6 +237,8 @@ final class OneDNNConvolutions: @unchecked Sendable {
     }
 
     private func buildPlan(_ key: Key) -> Plan? {
+        // oneDNN sizes a kernel's work split by the thread count at creation: one, as it runs.
+        omp_set_num_threads(1)
         let g = key.geometry
         let (bottom, right) = Self.bottomRightPadding(g)
         var pd: dnnl_primitive_desc_t?
@@ -223,14 +272,20 @@ final class OneDNNConvolutions: @unchecked Sendable {
             }
             arguments.append(argument)
         }
-        var primitive: dnnl_primitive_t?
+        var primitive: dnnl_primitive_t?, stream: dnnl_stream_t?
         guard dnnl_primitive_create(&primitive, pd) == dnnl_success, let primitive else {
+            for a in arguments { a.destroy() }
+            return nil
+        }
+        guard dnnl_stream_create(&stream, engine, dnnl_stream_default_flags.rawValue) == dnnl_success, let stream else {
+            dnnl_primitive_destroy(primitive)
             for a in arguments { a.destroy() }
             return nil
         }
         var name: UnsafePointer<CChar>?
         dnnl_primitive_desc_query(pd, dnnl_query_impl_info_str, 0, &name)
-        return Plan(primitive: primitive, arguments: arguments, implementation: name.map { String(cString: $0) } ?? "?")
+        return Plan(primitive: primitive, arguments: arguments, stream: stream,
+                    implementation: name.map { String(cString: $0) } ?? "?")
     }
 
     private func makeArgument(
@@ -262,6 +317,10 @@ final class OneDNNConvolutions: @unchecked Sendable {
         return Argument(index: index, plain: plain, blocked: blocked, blockedFloats: (bytes + 3) / 4,
                         reorder: reorder, isOutput: isOutput)
     }
+}
+
+private func check(_ status: dnnl_status_t, _ what: @autoclosure () -> String) {
+    precondition(status == dnnl_success, "oneDNN: \(what()) failed with status \(status.rawValue)")
 }
 #endif
 
