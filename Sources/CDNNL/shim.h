@@ -16,15 +16,16 @@ enum {
     swiftgan_dnnl_arg_diff_weights = DNNL_ARG_DIFF_WEIGHTS,
     swiftgan_dnnl_arg_from = DNNL_ARG_FROM,
     swiftgan_dnnl_arg_to = DNNL_ARG_TO,
+    swiftgan_dnnl_arg_scratchpad = DNNL_ARG_SCRATCHPAD,
 };
 
 /* The primitive descriptor of one pass of a 2-D cross-correlation without bias, in f32, with
-   every layout left to oneDNN (format "any"):
+   every layout left to oneDNN (format "any") and attributes `attr` (may be NULL):
    pass 0 = forward training, 1 = backward data, 2 = backward weights.
    Input [n, c, h, w], weight [oc, c, kh, kw], output [n, oc, oh, ow]; padding top/left pt/pl,
    bottom/right pb/pr (so that oh = (h + pt + pb - kh) / sh + 1 exactly). */
 static inline dnnl_status_t swiftgan_dnnl_convolution_pd(
-    dnnl_primitive_desc_t *pd, dnnl_engine_t engine, int pass,
+    dnnl_primitive_desc_t *pd, dnnl_engine_t engine, const_dnnl_primitive_attr_t attr, int pass,
     int n, int c, int h, int w, int oc, int oh, int ow,
     int kh, int kw, int sh, int sw, int pt, int pl, int pb, int pr)
 {
@@ -39,7 +40,7 @@ static inline dnnl_status_t swiftgan_dnnl_convolution_pd(
     if ((s = dnnl_convolution_forward_desc_init(&forward, dnnl_forward_training, dnnl_convolution_direct,
              &src, &weights, NULL, &dst, strides, padding_l, padding_r)) != dnnl_success) return s;
     dnnl_primitive_desc_t forward_pd;
-    if ((s = dnnl_primitive_desc_create(&forward_pd, &forward, NULL, engine, NULL)) != dnnl_success) return s;
+    if ((s = dnnl_primitive_desc_create(&forward_pd, &forward, attr, engine, NULL)) != dnnl_success) return s;
     if (pass == 0) { *pd = forward_pd; return dnnl_success; }
     dnnl_convolution_desc_t backward;
     if (pass == 1)
@@ -48,7 +49,7 @@ static inline dnnl_status_t swiftgan_dnnl_convolution_pd(
     else
         s = dnnl_convolution_backward_weights_desc_init(&backward, dnnl_convolution_direct,
                 &src, &weights, NULL, &dst, strides, padding_l, padding_r);
-    if (s == dnnl_success) s = dnnl_primitive_desc_create(pd, &backward, NULL, engine, forward_pd);
+    if (s == dnnl_success) s = dnnl_primitive_desc_create(pd, &backward, attr, engine, forward_pd);
     dnnl_primitive_desc_destroy(forward_pd);
     return s;
 }

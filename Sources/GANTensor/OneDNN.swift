@@ -83,77 +83,125 @@ final class OneDNNConvolutions: @unchecked Sendable {
         let geometry: Conv2dGeometry, pass: ConvolutionPass, worker: Int
     }
 
-    /// One argument of a primitive: the caller's plain array, and, when oneDNN chose another
+    /// A primitive and its user-managed scratchpad. oneDNN's default scratchpad belongs to the
+    /// thread that created the primitive, and running it on a worker thread wrote through a null
+    /// pointer; with the scratchpad passed in, any thread can run it.
+    private struct Kernel {
+        let primitive: dnnl_primitive_t
+        /// Wraps scratch taken from ``BufferPool`` per call; nil when the primitive needs none.
+        let scratchpad: dnnl_memory_t?
+        let scratchpadFloats: Int
+
+        /// Creates the primitive of `pd` and the memory object for its scratchpad.
+        init?(_ pd: dnnl_primitive_desc_t, _ engine: dnnl_engine_t) {
+            var primitive: dnnl_primitive_t?
+            guard dnnl_primitive_create(&primitive, pd) == dnnl_success, let primitive else { return nil }
+            let md = dnnl_primitive_desc_query_md(pd, dnnl_query_scratchpad_md, 0)
+            let bytes = md.map { dnnl_memory_desc_get_size($0) } ?? 0
+            var scratchpad: dnnl_memory_t?
+            if bytes > 0 {
+                guard dnnl_memory_create(&scratchpad, md, engine, nil) == dnnl_success else {
+                    dnnl_primitive_destroy(primitive); return nil
+                }
+            }
+            self.primitive = primitive; self.scratchpad = scratchpad; scratchpadFloats = (bytes + 3) / 4
+        }
+
+        func destroy() {
+            dnnl_primitive_destroy(primitive)
+            if let scratchpad { dnnl_memory_destroy(scratchpad) }
+        }
+
+        /// Executes with `count` arguments in `args` (room for one more, the scratchpad).
+        func execute(_ stream: dnnl_stream_t, _ args: UnsafeMutableBufferPointer<dnnl_exec_arg_t>, count: Int) {
+            var count = count
+            var scratch: Tensor?
+            if let scratchpad {
+                let buffer = Tensor(uninitializedShape: [scratchpadFloats])
+                check(dnnl_memory_set_data_handle(scratchpad, UnsafeMutableRawPointer(buffer.storage.pointer)), "set scratchpad")
+                args[count] = dnnl_exec_arg_t(arg: Int32(swiftgan_dnnl_arg_scratchpad), memory: scratchpad)
+                count += 1
+                scratch = buffer
+            }
+            check(dnnl_primitive_execute(primitive, stream, Int32(count), args.baseAddress), "execute")
+            // oneDNN's CPU stream runs in order on the calling thread: wait before the scratch returns to the pool.
+            check(dnnl_stream_wait(stream), "stream wait")
+            withExtendedLifetime(scratch) {}
+        }
+    }
+
+    /// One argument of a convolution: the caller's plain array, and, when oneDNN chose another
     /// layout, its blocked memory and the reorder between the two.
     private struct Argument {
         let index: Int32
         let plain: dnnl_memory_t
         let blocked: dnnl_memory_t?
         let blockedFloats: Int
-        let reorder: dnnl_primitive_t?
+        let reorder: Kernel?
         let isOutput: Bool
 
         func destroy() {
             dnnl_memory_destroy(plain)
             if let blocked { dnnl_memory_destroy(blocked) }
-            if let reorder { dnnl_primitive_destroy(reorder) }
+            reorder?.destroy()
         }
     }
 
-    /// A primitive with its three arguments and its own stream, used by one worker at a time.
+    /// A convolution kernel with its three arguments and its own stream, used by one worker at a time.
     private final class Plan {
-        let primitive: dnnl_primitive_t
+        let convolution: Kernel
         let arguments: [Argument]
         let stream: dnnl_stream_t
         let implementation: String
-        init(primitive: dnnl_primitive_t, arguments: [Argument], stream: dnnl_stream_t, implementation: String) {
-            self.primitive = primitive; self.arguments = arguments; self.stream = stream
+        init(convolution: Kernel, arguments: [Argument], stream: dnnl_stream_t, implementation: String) {
+            self.convolution = convolution; self.arguments = arguments; self.stream = stream
             self.implementation = implementation
         }
         deinit {
-            dnnl_primitive_destroy(primitive)
+            convolution.destroy()
             for a in arguments { a.destroy() }
             dnnl_stream_destroy(stream)
         }
 
-        /// Runs the primitive on the caller's plain arrays (two inputs, then the output).
+        /// Runs the convolution on the caller's plain arrays (two inputs, then the output).
         func execute(_ pointers: [UnsafeMutableRawPointer]) {
             omp_set_num_threads(1)
-            // Blocked scratch for each argument that needs it, alive until the stream is done.
-            var scratch: [Tensor] = []
-            scratch.reserveCapacity(3)
-            withUnsafeTemporaryAllocation(of: dnnl_exec_arg_t.self, capacity: 3) { args in
+            // Blocked scratch for each argument that needs it, alive until the output is reordered.
+            var blockedBuffers: [Tensor] = []
+            blockedBuffers.reserveCapacity(3)
+            withUnsafeTemporaryAllocation(of: dnnl_exec_arg_t.self, capacity: 4) { args in
                 for (i, a) in arguments.enumerated() {
                     check(dnnl_memory_set_data_handle(a.plain, pointers[i]), "set data handle")
                     var memory = a.plain
                     if let blocked = a.blocked, let reorder = a.reorder {
                         let buffer = Tensor(uninitializedShape: [a.blockedFloats])
-                        scratch.append(buffer)
+                        blockedBuffers.append(buffer)
                         check(dnnl_memory_set_data_handle(blocked, UnsafeMutableRawPointer(buffer.storage.pointer)), "set data handle")
                         if !a.isOutput { run(reorder, from: a.plain, to: blocked) }
                         memory = blocked
                     }
                     args[i] = dnnl_exec_arg_t(arg: a.index, memory: memory)
                 }
-                check(dnnl_primitive_execute(primitive, stream, 3, args.baseAddress), "execute \(implementation)")
-                for a in arguments where a.isOutput {
-                    if let blocked = a.blocked, let reorder = a.reorder { run(reorder, from: blocked, to: a.plain) }
-                }
+                convolution.execute(stream, args, count: 3)
             }
-            check(dnnl_stream_wait(stream), "stream wait")
-            withExtendedLifetime(scratch) {}
+            for a in arguments where a.isOutput {
+                if let blocked = a.blocked, let reorder = a.reorder { run(reorder, from: blocked, to: a.plain) }
+            }
+            withExtendedLifetime(blockedBuffers) {}
         }
 
-        private func run(_ reorder: dnnl_primitive_t, from: dnnl_memory_t, to: dnnl_memory_t) {
-            withUnsafeTemporaryAllocation(of: dnnl_exec_arg_t.self, capacity: 2) { args in
+        private func run(_ reorder: Kernel, from: dnnl_memory_t, to: dnnl_memory_t) {
+            withUnsafeTemporaryAllocation(of: dnnl_exec_arg_t.self, capacity: 3) { args in
                 args[0] = dnnl_exec_arg_t(arg: Int32(swiftgan_dnnl_arg_from), memory: from)
                 args[1] = dnnl_exec_arg_t(arg: Int32(swiftgan_dnnl_arg_to), memory: to)
-                check(dnnl_primitive_execute(reorder, stream, 2, args.baseAddress), "reorder")
+                reorder.execute(stream, args, count: 2)
             }
         }
     }
 
     private let engine: dnnl_engine_t
+    /// Primitive attributes of every kernel: user-managed scratchpad.
+    private let attributes: dnnl_primitive_attr_t
     private let lock = NSLock()
     /// nil marks a geometry oneDNN declined (it then stays on im2col + GEMM).
     private var plans: [Key: Plan?] = [:]
@@ -167,8 +215,12 @@ final class OneDNNConvolutions: @unchecked Sendable {
             _ = dnnl_set_max_cpu_isa(dnnl_cpu_isa_avx512_core)
         }
         var engine: dnnl_engine_t?
+        var attributes: dnnl_primitive_attr_t?
         guard dnnl_engine_create(&engine, dnnl_cpu, 0) == dnnl_success, let engine else { return nil }
-        self.engine = engine
+        guard dnnl_primitive_attr_create(&attributes) == dnnl_success, let attributes,
+              dnnl_primitive_attr_set_scratchpad_mode(attributes, dnnl_scratchpad_mode_user) == dnnl_success
+        else { dnnl_engine_destroy(engine); return nil }
+        self.engine = engine; self.attributes = attributes
     }
 
     func implementation(_ pass: ConvolutionPass, _ g: Conv2dGeometry) -> String? {
@@ -243,7 +295,7 @@ final class OneDNNConvolutions: @unchecked Sendable {
         let (bottom, right) = Self.bottomRightPadding(g)
         var pd: dnnl_primitive_desc_t?
         guard swiftgan_dnnl_convolution_pd(
-            &pd, engine, Int32(key.pass.rawValue),
+            &pd, engine, attributes, Int32(key.pass.rawValue),
             Int32(g.batch), Int32(g.inChannels), Int32(g.inHeight), Int32(g.inWidth),
             Int32(g.outChannels), Int32(g.outHeight), Int32(g.outWidth),
             Int32(g.kernelHeight), Int32(g.kernelWidth), Int32(g.strideHeight), Int32(g.strideWidth),
@@ -272,19 +324,19 @@ final class OneDNNConvolutions: @unchecked Sendable {
             }
             arguments.append(argument)
         }
-        var primitive: dnnl_primitive_t?, stream: dnnl_stream_t?
-        guard dnnl_primitive_create(&primitive, pd) == dnnl_success, let primitive else {
+        var stream: dnnl_stream_t?
+        guard let convolution = Kernel(pd, engine) else {
             for a in arguments { a.destroy() }
             return nil
         }
         guard dnnl_stream_create(&stream, engine, dnnl_stream_default_flags.rawValue) == dnnl_success, let stream else {
-            dnnl_primitive_destroy(primitive)
+            convolution.destroy()
             for a in arguments { a.destroy() }
             return nil
         }
         var name: UnsafePointer<CChar>?
         dnnl_primitive_desc_query(pd, dnnl_query_impl_info_str, 0, &name)
-        return Plan(primitive: primitive, arguments: arguments, stream: stream,
+        return Plan(convolution: convolution, arguments: arguments, stream: stream,
                     implementation: name.map { String(cString: $0) } ?? "?")
     }
 
@@ -300,13 +352,14 @@ final class OneDNNConvolutions: @unchecked Sendable {
         if dnnl_memory_desc_equal(chosen, &plainDescriptor) != 0 {
             return Argument(index: index, plain: plain, blocked: nil, blockedFloats: 0, reorder: nil, isOutput: isOutput)
         }
-        var blocked: dnnl_memory_t?, reorderPD: dnnl_primitive_desc_t?, reorder: dnnl_primitive_t?
+        var blocked: dnnl_memory_t?, reorderPD: dnnl_primitive_desc_t?, reorder: Kernel?
         let ok = withUnsafePointer(to: &plainDescriptor) { plainPointer in
             dnnl_memory_create(&blocked, chosen, engine, nil) == dnnl_success
                 && dnnl_reorder_primitive_desc_create(
-                    &reorderPD, isOutput ? chosen : plainPointer, engine, isOutput ? plainPointer : chosen, engine, nil) == dnnl_success
+                    &reorderPD, isOutput ? chosen : plainPointer, engine, isOutput ? plainPointer : chosen, engine,
+                    attributes) == dnnl_success
         }
-        if ok, let reorderPD { _ = dnnl_primitive_create(&reorder, reorderPD) }
+        if ok, let reorderPD { reorder = Kernel(reorderPD, engine) }
         if let reorderPD { dnnl_primitive_desc_destroy(reorderPD) }
         guard ok, let blocked, let reorder else {
             dnnl_memory_destroy(plain)
