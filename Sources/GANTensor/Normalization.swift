@@ -1,7 +1,9 @@
 /// Batch-normalisation kernels: one pass for the statistics and one for the output, and one
 /// fused backward pass, instead of the eight elementwise passes and four reductions of the
 /// composite form. Statistics are accumulated in Double, one channel per task, so results do
-/// not depend on the number of threads.
+/// not depend on the number of threads. Within a channel each plane of `P` values is summed in
+/// Float SIMD lanes and the plane sums are added in Double: a single Double accumulator chains
+/// every addition on the previous one (4 cycles each) and made batch norm a tenth of a DCGAN step.
 ///
 /// Layout: `x` is `[N, C]` or `[N, C, H, W]`, seen as `[N, C, P]` with `P = H·W` (or 1); channel
 /// `c` is every `x[n, c, p]`, `M = N·P` values.
@@ -32,16 +34,10 @@ public enum NormalizationKernels {
             for ch in channels {
                 // Two passes over the channel: mean, then the centred sum of squares (stable).
                 var sum = 0.0
-                for i in 0..<n {
-                    let plane = src + (i * c + ch) * p
-                    for j in 0..<p { sum += Double(plane[j]) }
-                }
+                for i in 0..<n { sum += planeSums(src + (i * c + ch) * p, nil, count: p, center: 0).sum }
                 let mu = sum / m
                 var squares = 0.0
-                for i in 0..<n {
-                    let plane = src + (i * c + ch) * p
-                    for j in 0..<p { let d = Double(plane[j]) - mu; squares += d * d }
-                }
+                for i in 0..<n { squares += planeCentredSquares(src + (i * c + ch) * p, count: p, center: Float(mu)) }
                 let varianceValue = squares / m
                 let inv = Float(1 / (varianceValue + Double(epsilon)).squareRoot())
                 pm[ch] = Float(mu); pv[ch] = Float(varianceValue); pi[ch] = inv
@@ -75,15 +71,13 @@ public enum NormalizationKernels {
         Parallel.forRanges(c, costPerElement: 3 * n * p) { channels in
             for ch in channels {
                 let mu = pm[ch], inv = pi[ch]
-                var sumG = 0.0, sumGXhat = 0.0
+                // Σ dy and Σ dy·(x − μ); the latter times invStd is Σ dy·x̂.
+                var sumG = 0.0, sumGCentred = 0.0
                 for i in 0..<n {
-                    let xs = px + (i * c + ch) * p, gs = pg + (i * c + ch) * p
-                    for j in 0..<p {
-                        let g = Double(gs[j])
-                        sumG += g
-                        sumGXhat += g * Double((xs[j] - mu) * inv)
-                    }
+                    let sums = planeSums(pg + (i * c + ch) * p, px + (i * c + ch) * p, count: p, center: mu)
+                    sumG += sums.sum; sumGCentred += sums.sumOfProducts
                 }
+                let sumGXhat = sumGCentred * Double(inv)
                 pdb[ch] = Float(sumG); pdw[ch] = Float(sumGXhat)
                 let k = (w?[ch] ?? 1) * inv
                 let meanG = Float(sumG) / m, meanGXhat = Float(sumGXhat) / m
@@ -115,6 +109,58 @@ public enum NormalizationKernels {
             }
         }
         return y
+    }
+
+    /// Over one plane of `count` values: `sum = Σ a[j]` and `sumOfProducts = Σ a[j]·(b[j] − center)`
+    /// (`b` nil: only `sum`), in 16 Float lanes, the lanes added in Double at the end.
+    @inline(__always)
+    private static func planeSums(
+        _ a: UnsafePointer<Float>, _ b: UnsafePointer<Float>?, count: Int, center: Float
+    ) -> (sum: Double, sumOfProducts: Double) {
+        var sum = SIMD16<Float>(), products = SIMD16<Float>()
+        var j = 0
+        let vectors = count / 16 * 16
+        let ra = UnsafeRawPointer(a)
+        if let b {
+            let rb = UnsafeRawPointer(b), c = SIMD16<Float>(repeating: center)
+            while j < vectors {
+                let va = ra.loadUnaligned(fromByteOffset: j * 4, as: SIMD16<Float>.self)
+                let vb = rb.loadUnaligned(fromByteOffset: j * 4, as: SIMD16<Float>.self)
+                sum += va
+                products += va * (vb - c)
+                j += 16
+            }
+        } else {
+            while j < vectors {
+                sum += ra.loadUnaligned(fromByteOffset: j * 4, as: SIMD16<Float>.self)
+                j += 16
+            }
+        }
+        var total = 0.0, totalProducts = 0.0
+        for lane in 0..<16 { total += Double(sum[lane]); totalProducts += Double(products[lane]) }
+        while j < count {
+            total += Double(a[j])
+            if let b { totalProducts += Double(a[j]) * Double(b[j] - center) }
+            j += 1
+        }
+        return (total, totalProducts)
+    }
+
+    /// `Σ (a[j] − center)²` over one plane of `count` values, in 16 Float lanes added in Double.
+    @inline(__always)
+    private static func planeCentredSquares(_ a: UnsafePointer<Float>, count: Int, center: Float) -> Double {
+        var squares = SIMD16<Float>()
+        let c = SIMD16<Float>(repeating: center), ra = UnsafeRawPointer(a)
+        var j = 0
+        while j + 16 <= count {
+            let d = ra.loadUnaligned(fromByteOffset: j * 4, as: SIMD16<Float>.self) - c
+            squares += d * d
+            j += 16
+        }
+        var total = 0.0
+        for lane in 0..<16 { total += Double(squares[lane]) }
+        while j < count { let d = Double(a[j] - center); total += d * d; j += 1 }
+        return total
     }
 
     /// `(N, C, P)` of a `[N, C]` or `[N, C, H, W]` tensor.

@@ -133,7 +133,8 @@ final class ConvolutionGradientTests: XCTestCase {
     /// The fused kernels give the composite form's output and gradients (odd sizes, 2-D and 4-D,
     /// with and without affine parameters).
     func testFusedBatchNormMatchesCompositeForm() {
-        for (shape, affine) in [([4, 3, 5, 7], true), ([9, 5], true), ([3, 2, 3, 3], false)] {
+        // Planes of 35, 49 and 100 values: SIMD blocks of 16 plus remainders.
+        for (shape, affine) in [([4, 3, 5, 7], true), ([9, 5], true), ([3, 2, 3, 3], false), ([3, 4, 7, 7], true), ([2, 2, 5, 20], false)] {
             let x = randomVariable(shape, seed: 51)
             let c = shape[1]
             let w = affine ? randomVariable([c], low: 0.5, high: 1.5, seed: 52) : nil
