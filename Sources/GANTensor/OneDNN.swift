@@ -134,6 +134,8 @@ final class OneDNNConvolutions: @unchecked Sendable {
     /// layout, its blocked memory and the reorder between the two.
     private struct Argument {
         let index: Int32
+        /// The layout oneDNN chose for this argument.
+        var layout: dnnl_memory_desc_t
         let plain: dnnl_memory_t
         let blocked: dnnl_memory_t?
         let blockedFloats: Int
@@ -163,28 +165,54 @@ final class OneDNNConvolutions: @unchecked Sendable {
             dnnl_stream_destroy(stream)
         }
 
+        /// The weight (forward, backward input) or weight gradient (backward weight) argument.
+        var weight: Argument { arguments[arguments[2].index == Int32(swiftgan_dnnl_arg_diff_weights) ? 2 : 1] }
+
+        /// True when the weight has the same blocked layout as in `other`, so one reordered copy serves both.
+        func sharesBlockedWeight(with other: Plan) -> Bool {
+            var mine = weight.layout, theirs = other.weight.layout
+            return weight.blocked != nil && dnnl_memory_desc_equal(&mine, &theirs) != 0
+        }
+
+        /// Reorders the weight between the caller's OIHW array and its blocked layout: into the
+        /// blocked copy for an input weight, out of it for a weight gradient.
+        func reorderWeight(plain: UnsafeMutableRawPointer, blocked: UnsafeMutableRawPointer) {
+            let w = weight
+            guard let memory = w.blocked, let reorder = w.reorder else { return }
+            check(dnnl_memory_set_data_handle(w.plain, plain), "set data handle")
+            check(dnnl_memory_set_data_handle(memory, blocked), "set data handle")
+            w.isOutput ? run(reorder, from: memory, to: w.plain) : run(reorder, from: w.plain, to: memory)
+        }
+
         /// Runs the convolution on the caller's plain arrays (two inputs, then the output).
-        func execute(_ pointers: [UnsafeMutableRawPointer]) {
+        /// `blockedWeight`: the weight (or weight gradient) already in its blocked layout, shared
+        /// by the parts of one call; it is then neither reordered in nor out here.
+        func execute(_ pointers: [UnsafeMutableRawPointer], blockedWeight: UnsafeMutableRawPointer? = nil) {
             omp_set_num_threads(1)
             // Blocked scratch for each argument that needs it, alive until the output is reordered.
             var blockedBuffers: [Tensor] = []
             blockedBuffers.reserveCapacity(3)
+            let weightIndex = weight.index
             withUnsafeTemporaryAllocation(of: dnnl_exec_arg_t.self, capacity: 4) { args in
                 for (i, a) in arguments.enumerated() {
                     check(dnnl_memory_set_data_handle(a.plain, pointers[i]), "set data handle")
                     var memory = a.plain
                     if let blocked = a.blocked, let reorder = a.reorder {
-                        let buffer = Tensor(uninitializedShape: [a.blockedFloats])
-                        blockedBuffers.append(buffer)
-                        check(dnnl_memory_set_data_handle(blocked, UnsafeMutableRawPointer(buffer.storage.pointer)), "set data handle")
-                        if !a.isOutput { run(reorder, from: a.plain, to: blocked) }
+                        if a.index == weightIndex, let blockedWeight {
+                            check(dnnl_memory_set_data_handle(blocked, blockedWeight), "set data handle")
+                        } else {
+                            let buffer = Tensor(uninitializedShape: [a.blockedFloats])
+                            blockedBuffers.append(buffer)
+                            check(dnnl_memory_set_data_handle(blocked, UnsafeMutableRawPointer(buffer.storage.pointer)), "set data handle")
+                            if !a.isOutput { run(reorder, from: a.plain, to: blocked) }
+                        }
                         memory = blocked
                     }
                     args[i] = dnnl_exec_arg_t(arg: a.index, memory: memory)
                 }
                 convolution.execute(stream, args, count: 3)
             }
-            for a in arguments where a.isOutput {
+            for a in arguments where a.isOutput && !(a.index == weightIndex && blockedWeight != nil) {
                 if let blocked = a.blocked, let reorder = a.reorder { run(reorder, from: blocked, to: a.plain) }
             }
             withExtendedLifetime(blockedBuffers) {}
@@ -253,29 +281,45 @@ final class OneDNNConvolutions: @unchecked Sendable {
         case .backwardInput: (outputImage, 0, inputImage)
         case .backwardWeight: (inputImage, outputImage, 0)
         }
-        // The weight gradient of part i > 0 goes to partial slot i − 1 and is added afterwards.
-        let partials = pass == .backwardWeight && parts.count > 1
-            ? Tensor(uninitializedShape: [(parts.count - 1) * weightCount]) : nil
+        // When every part has the weight in the same blocked layout, it is reordered once per call
+        // instead of once per part: the input weight before the parts run, the weight gradient
+        // after their partial sums are added (in that layout, element by element).
+        let lead = partPlans[0]
+        let shareWeight = partPlans.allSatisfy { $0.sharesBlockedWeight(with: lead) }
+        let weightFloats = shareWeight ? lead.weight.blockedFloats : weightCount
+        var blockedWeight: Tensor? = nil
+        if shareWeight && pass != .backwardWeight {
+            let copy = Tensor(uninitializedShape: [weightFloats])
+            lead.reorderWeight(plain: UnsafeMutableRawPointer(mutating: second), blocked: UnsafeMutableRawPointer(copy.storage.pointer))
+            blockedWeight = copy
+        }
+        // Weight gradients: part i writes slot i (blocked) or, in OIHW, slot i − 1 with part 0
+        // writing the output directly; the slots are added in part order afterwards.
+        let firstSlot = shareWeight ? 0 : 1
+        let slots = pass == .backwardWeight && (shareWeight || parts.count > 1)
+            ? Tensor(uninitializedShape: [(parts.count - firstSlot) * weightFloats]) : nil
         DispatchQueue.concurrentPerform(iterations: workers) { w in
             for i in stride(from: w, to: parts.count, by: workers) {
                 let n0 = parts[i].lowerBound
-                let out = i > 0 && partials != nil
-                    ? partials!.storage.pointer + (i - 1) * weightCount : output + n0 * outputImageCount
-                partPlans[i].execute([
-                    UnsafeMutableRawPointer(mutating: first + n0 * firstImage),
-                    UnsafeMutableRawPointer(mutating: second + n0 * secondImage), UnsafeMutableRawPointer(out),
-                ])
+                let slot = slots.map { $0.storage.pointer + (i - firstSlot) * weightFloats }
+                let out = i >= firstSlot && slot != nil ? slot! : output + n0 * outputImageCount
+                partPlans[i].execute(
+                    [UnsafeMutableRawPointer(mutating: first + n0 * firstImage),
+                     UnsafeMutableRawPointer(mutating: second + n0 * secondImage), UnsafeMutableRawPointer(out)],
+                    blockedWeight: shareWeight ? UnsafeMutableRawPointer(blockedWeight?.storage.pointer ?? out) : nil)
             }
         }
-        if let partials {
-            let src = partials.pointer
-            Parallel.forRanges(weightCount, costPerElement: parts.count) { range in
+        if let slots {
+            let sum = shareWeight ? slots.storage.pointer : output, src = slots.pointer
+            Parallel.forRanges(weightFloats, costPerElement: parts.count) { range in
                 for i in 1..<parts.count {
-                    let partial = src + (i - 1) * weightCount
-                    for j in range { output[j] += partial[j] }
+                    let partial = src + (i - firstSlot) * weightFloats
+                    for j in range { sum[j] += partial[j] }
                 }
             }
+            if shareWeight { lead.reorderWeight(plain: UnsafeMutableRawPointer(output), blocked: UnsafeMutableRawPointer(sum)) }
         }
+        withExtendedLifetime(blockedWeight) {}
         return true
     }
 
@@ -350,7 +394,8 @@ final class OneDNNConvolutions: @unchecked Sendable {
         var plain: dnnl_memory_t?
         guard dnnl_memory_create(&plain, &plainDescriptor, engine, nil) == dnnl_success, let plain else { return nil }
         if dnnl_memory_desc_equal(chosen, &plainDescriptor) != 0 {
-            return Argument(index: index, plain: plain, blocked: nil, blockedFloats: 0, reorder: nil, isOutput: isOutput)
+            return Argument(index: index, layout: chosen.pointee, plain: plain, blocked: nil, blockedFloats: 0, reorder: nil,
+                            isOutput: isOutput)
         }
         var blocked: dnnl_memory_t?, reorderPD: dnnl_primitive_desc_t?, reorder: Kernel?
         let ok = withUnsafePointer(to: &plainDescriptor) { plainPointer in
@@ -367,7 +412,7 @@ final class OneDNNConvolutions: @unchecked Sendable {
             return nil
         }
         let bytes = dnnl_memory_desc_get_size(chosen)
-        return Argument(index: index, plain: plain, blocked: blocked, blockedFloats: (bytes + 3) / 4,
+        return Argument(index: index, layout: chosen.pointee, plain: plain, blocked: blocked, blockedFloats: (bytes + 3) / 4,
                         reorder: reorder, isOutput: isOutput)
     }
 }
