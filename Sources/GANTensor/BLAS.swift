@@ -4,6 +4,7 @@ import Accelerate
 import CBLAS
 #endif
 import Dispatch
+import Foundation
 
 /// The one boundary to the system BLAS (OpenBLAS on Linux, Accelerate on macOS).
 ///
@@ -20,14 +21,66 @@ public enum BLAS {
         #endif
     }()
 
-    /// The kernel set OpenBLAS chose for this CPU ("Haswell" for AVX2, "SkylakeX" or "Cooperlake"
-    /// for AVX-512; `OPENBLAS_CORETYPE` in the environment overrides its choice), or "Accelerate".
-    public static var kernelSet: String {
+    /// Which library's sgemm runs the products.
+    public enum Library: String {
+        case openBLAS = "OpenBLAS", accelerate = "Accelerate", oneDNN = "oneDNN"
+    }
+
+    /// oneDNN's sgemm where oneDNN is linked and has AVX-512 kernels for this CPU while OpenBLAS
+    /// runs AVX2 ones (its "Haswell" or "Zen" sets, chosen by OpenBLAS or forced by
+    /// `OPENBLAS_CORETYPE`): measured 1.5–2× faster single-threaded on every product shape of
+    /// the benchmarks. Against OpenBLAS's own AVX-512 kernels the two were within ±20% either
+    /// way, so OpenBLAS stays. `SWIFTGAN_GEMM=openblas` or `=onednn` overrides the choice.
+    /// Tests switch it to compare the two.
+    nonisolated(unsafe) public static var library: Library = {
         #if canImport(Accelerate)
-        return "Accelerate"
+        return .accelerate
         #else
-        return String(cString: openblas_get_corename())
+        switch ProcessInfo.processInfo.environment["SWIFTGAN_GEMM"]?.lowercased() {
+        case "openblas": return .openBLAS
+        case "onednn": return oneDNNGemmAvailable ? .oneDNN : .openBLAS
+        default:
+            let openBLASHasAVX512 = ["skylakex", "cooperlake", "sapphirerapids"].contains(openBLASKernelSet.lowercased())
+            return oneDNNGemmAvailable && oneDNNHasAVX512 && !openBLASHasAVX512 ? .oneDNN : .openBLAS
+        }
         #endif
+    }()
+
+    /// True where oneDNN is linked (its sgemm can run the products).
+    public static var oneDNNGemmAvailable: Bool {
+        #if canImport(CDNNL)
+        return true
+        #else
+        return false
+        #endif
+    }
+
+    private static var oneDNNHasAVX512: Bool {
+        #if canImport(CDNNL)
+        return OneDNN.usesAVX512
+        #else
+        return false
+        #endif
+    }
+
+    #if !canImport(Accelerate)
+    private static var openBLASKernelSet: String { String(cString: openblas_get_corename()) }
+    #endif
+
+    /// The kernels that run the products: "OpenBLAS Haswell" (AVX2), "OpenBLAS SkylakeX" /
+    /// "Cooperlake" (AVX-512; `OPENBLAS_CORETYPE` in the environment overrides OpenBLAS's choice),
+    /// "oneDNN avx512_core", or "Accelerate".
+    public static var kernelSet: String {
+        switch library {
+        case .accelerate: return "Accelerate"
+        case .oneDNN: return oneDNNHasAVX512 ? "oneDNN avx512_core" : "oneDNN"
+        case .openBLAS:
+            #if canImport(Accelerate)
+            return "OpenBLAS"
+            #else
+            return "OpenBLAS " + openBLASKernelSet
+            #endif
+        }
     }
 
     /// Below this many multiply-adds per worker a product runs on the calling thread.
@@ -81,6 +134,12 @@ public enum BLAS {
         _ a: UnsafePointer<Float>, _ lda: Int, _ b: UnsafePointer<Float>, _ ldb: Int, _ beta: Float,
         _ c: UnsafeMutablePointer<Float>, _ ldc: Int
     ) {
+        #if canImport(CDNNL)
+        if library == .oneDNN {
+            OneDNN.sgemm(transposeA, transposeB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
+            return
+        }
+        #endif
         cblas_sgemm(
             CblasRowMajor, transposeA ? CblasTrans : CblasNoTrans, transposeB ? CblasTrans : CblasNoTrans,
             Int32(m), Int32(n), Int32(k), alpha, a, Int32(lda), b, Int32(ldb), beta, c, Int32(ldc))

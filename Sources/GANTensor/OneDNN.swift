@@ -37,6 +37,39 @@ func oneDNNImplementation(_ pass: ConvolutionPass, _ g: Conv2dGeometry) -> Strin
 }
 
 #if canImport(CDNNL)
+/// Process-wide oneDNN settings, applied before its first use.
+enum OneDNN {
+    /// Caps the instruction set at `avx512_core` unless `ONEDNN_MAX_CPU_ISA` is set: with
+    /// `avx512_core_vnni` and above Debian's oneDNN 2.6.3 crashed (SIGSEGV/SIGILL) on this
+    /// project's AMD EPYC. Must run before any primitive or GEMM.
+    static let configured: Void = {
+        let env = ProcessInfo.processInfo.environment
+        if env["ONEDNN_MAX_CPU_ISA"] == nil && env["DNNL_MAX_CPU_ISA"] == nil {
+            _ = dnnl_set_max_cpu_isa(dnnl_cpu_isa_avx512_core)
+        }
+    }()
+
+    /// True when oneDNN's kernels use AVX-512 on this CPU.
+    static var usesAVX512: Bool {
+        _ = configured
+        let avx512 = dnnl_cpu_isa_avx512_core.rawValue
+        return dnnl_get_effective_cpu_isa().rawValue & avx512 == avx512
+    }
+
+    /// Row-major `C = α·op(A)·op(B) + β·C` by oneDNN's sgemm on the calling thread.
+    static func sgemm(
+        _ transposeA: Bool, _ transposeB: Bool, _ m: Int, _ n: Int, _ k: Int, _ alpha: Float,
+        _ a: UnsafePointer<Float>, _ lda: Int, _ b: UnsafePointer<Float>, _ ldb: Int, _ beta: Float,
+        _ c: UnsafeMutablePointer<Float>, _ ldc: Int
+    ) {
+        omp_set_num_threads(1)
+        let status = dnnl_sgemm(
+            CChar(UInt8(ascii: transposeA ? "T" : "N")), CChar(UInt8(ascii: transposeB ? "T" : "N")),
+            Int64(m), Int64(n), Int64(k), alpha, a, Int64(lda), b, Int64(ldb), beta, c, Int64(ldc))
+        check(status, "sgemm \(m)x\(n)x\(k)")
+    }
+}
+
 /// oneDNN's direct convolutions (JIT kernels for AVX2 / AVX-512) for the wide layers, where they
 /// beat im2col + GEMM about twofold (DCGAN's 64→128 and 128→256 stride-2 layers; see README).
 ///
@@ -52,8 +85,7 @@ func oneDNNImplementation(_ pass: ConvolutionPass, _ g: Conv2dGeometry) -> Strin
 /// gradients in part order, so results are bit-identical whatever ``Parallel/threadCount`` is.
 ///
 /// Limits, each measured with Debian's oneDNN 2.6.3 on an AMD EPYC with AVX-512:
-/// - Instruction set capped at `avx512_core` unless `ONEDNN_MAX_CPU_ISA` is set: with
-///   `avx512_core_vnni` and above its kernels crashed (SIGSEGV/SIGILL) on this CPU.
+/// - Instruction set capped at `avx512_core` (``OneDNN/configured``).
 /// - Only layers whose input and output channels are multiples of 16: its `avx512_core`
 ///   backward-data kernel for one input channel (DCGAN's 128→1 and 1→64 layers) writes out of
 ///   bounds; those layers are small and stay on im2col + GEMM.
@@ -238,10 +270,7 @@ final class OneDNNConvolutions: @unchecked Sendable {
     private let planCapacity = 64
 
     private init?() {
-        let env = ProcessInfo.processInfo.environment
-        if env["ONEDNN_MAX_CPU_ISA"] == nil && env["DNNL_MAX_CPU_ISA"] == nil {
-            _ = dnnl_set_max_cpu_isa(dnnl_cpu_isa_avx512_core)
-        }
+        _ = OneDNN.configured
         var engine: dnnl_engine_t?
         var attributes: dnnl_primitive_attr_t?
         guard dnnl_engine_create(&engine, dnnl_cpu, 0) == dnnl_success, let engine else { return nil }
