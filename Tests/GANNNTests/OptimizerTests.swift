@@ -1,3 +1,4 @@
+import Foundation
 import GANNN
 import GANTestSupport
 import XCTest
@@ -10,6 +11,32 @@ final class OptimizerTests: XCTestCase {
         adam.step([Tensor(shape: [3], values: [0.5, -2, 1e-3])])
         assertClose(p.value, Tensor(shape: [3], values: [0.9, 2.1, 2.9]), rtol: 1e-5, atol: 1e-5)
         XCTAssertEqual(adam.stepCount, 1)
+    }
+
+    /// The update runs 16 lanes at a time plus a scalar tail: over 37 values (two blocks and a
+    /// tail), five steps, with and without weight decay, it equals the textbook scalar Adam
+    /// (PyTorch's formula, bias corrections in Double) bit for bit.
+    func testAdamMatchesScalarReferenceBitForBit() {
+        for weightDecay: Float in [0, 0.01] {
+            let rng = RandomGenerator(seed: 77)
+            let start = rng.normal([37])
+            let p = Variable(start, requiresGradient: true)
+            let adam = Adam([("p", p)], learningRate: 0.01, beta1: 0.5, beta2: 0.999, weightDecay: weightDecay)
+            var reference = start.scalars, m = [Float](repeating: 0, count: 37), v = m
+            for t in 1...5 {
+                let g = rng.normal([37])
+                adam.step([g])
+                let stepSize = Float(Double(Float(0.01)) / (1 - Foundation.pow(0.5, Double(t))))  // lr is a Float
+                let correction2 = Float((1 - Foundation.pow(0.999, Double(t))).squareRoot())
+                for j in 0..<37 {
+                    let grad = weightDecay == 0 ? g[j] : g[j] + weightDecay * reference[j]
+                    m[j] = Float(0.5 as Double) * m[j] + Float(1 - 0.5 as Double) * grad
+                    v[j] = Float(0.999 as Double) * v[j] + Float(1 - 0.999 as Double) * grad * grad
+                    reference[j] -= stepSize * m[j] / (v[j].squareRoot() / correction2 + 1e-8)
+                }
+                XCTAssertEqual(p.value.scalars, reference, "step \(t), weight decay \(weightDecay)")
+            }
+        }
     }
 
     func testSGDClassicalAndPyTorchMomentumAgreeAtConstantRate() {
