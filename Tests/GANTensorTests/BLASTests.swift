@@ -35,7 +35,8 @@ final class BLASTests: XCTestCase {
 
     /// Products large enough to be split across workers (by columns when n ≥ m, by rows when
     /// m > n, odd extents so the last block is ragged) equal the reference for every transpose
-    /// combination, and are bit-identical whatever the thread count, with each library.
+    /// combination, and are bit-identical whatever the thread count, with each library (k = 1500:
+    /// longer than one k block of either library).
     func testSplitProductsMatchReferenceAndIgnoreThreadCount() {
         forEachLibrary { library in
             splitProductsMatchReference(library)
@@ -46,7 +47,7 @@ final class BLASTests: XCTestCase {
         let saved = Parallel.threadCount
         defer { Parallel.threadCount = saved }
         let rng = RandomGenerator(seed: 5)
-        for (m, n, k) in [(37, 301, 97), (301, 37, 97), (64, 1, 300)] {
+        for (m, n, k) in [(37, 301, 97), (301, 37, 97), (40, 300, 1500), (64, 1, 300)] {
             for ta in [false, true] { for tb in [false, true] {
                 let a = rng.normal(ta ? [k, m] : [m, k]), b = rng.normal(tb ? [n, k] : [k, n])
                 Parallel.threadCount = 1
