@@ -78,7 +78,7 @@ enum OneDNN {
 /// runs the primitive and reorders the output back. Primitives are built once per
 /// (geometry, pass, worker) and kept.
 ///
-/// Threads: the batch is cut into parts of ``imagesPerPart`` images and SwiftGAN's workers run
+/// Threads: the batch is cut into parts (``imagesPerPart(batch:)``) and SwiftGAN's workers run
 /// the parts, each with a single-threaded oneDNN. oneDNN's own OpenMP team would spin after every
 /// call and take a core from the elementwise kernels that follow (measured: 10% of a DCGAN step).
 /// The parts do not depend on the thread count, and the weight gradient sums the parts' partial
@@ -93,8 +93,10 @@ enum OneDNN {
 final class OneDNNConvolutions: @unchecked Sendable {
     static let shared: OneDNNConvolutions? = OneDNNConvolutions()
 
-    /// Images per part of the batch (the last part takes the remainder).
-    static let imagesPerPart = 16
+    /// Images per part of a batch of `batch` (the last part takes the remainder): 16, or an
+    /// eighth of a larger batch, so sampling 1,000 images makes 8 calls per layer, not 63 (each
+    /// call costs a few heap allocations inside oneDNN). Depends on the batch only.
+    static func imagesPerPart(batch: Int) -> Int { max(16, (batch + 7) / 8) }
 
     /// Geometries oneDNN runs: both channel counts multiples of 16 (no padded blocks), not a
     /// plain matrix product, and the PyTorch output size reachable with non-negative padding
@@ -144,21 +146,19 @@ final class OneDNNConvolutions: @unchecked Sendable {
             if let scratchpad { dnnl_memory_destroy(scratchpad) }
         }
 
-        /// Executes with `count` arguments in `args` (room for one more, the scratchpad).
-        func execute(_ stream: dnnl_stream_t, _ args: UnsafeMutableBufferPointer<dnnl_exec_arg_t>, count: Int) {
+        /// Executes with `count` arguments in `args` (room for one more, the scratchpad at
+        /// `scratch`, which must hold ``scratchpadFloats`` floats).
+        func execute(_ stream: dnnl_stream_t, _ args: UnsafeMutableBufferPointer<dnnl_exec_arg_t>, count: Int,
+                     scratch: UnsafeMutablePointer<Float>) {
             var count = count
-            var scratch: Tensor?
             if let scratchpad {
-                let buffer = Tensor(uninitializedShape: [scratchpadFloats])
-                check(dnnl_memory_set_data_handle(scratchpad, UnsafeMutableRawPointer(buffer.storage.pointer)), "set scratchpad")
+                check(dnnl_memory_set_data_handle(scratchpad, UnsafeMutableRawPointer(scratch)), "set scratchpad")
                 args[count] = dnnl_exec_arg_t(arg: Int32(swiftgan_dnnl_arg_scratchpad), memory: scratchpad)
                 count += 1
-                scratch = buffer
             }
             check(dnnl_primitive_execute(primitive, stream, Int32(count), args.baseAddress), "execute")
-            // oneDNN's CPU stream runs in order on the calling thread: wait before the scratch returns to the pool.
+            // oneDNN's CPU stream runs in order on the calling thread; wait before the scratch is reused.
             check(dnnl_stream_wait(stream), "stream wait")
-            withExtendedLifetime(scratch) {}
         }
     }
 
@@ -187,9 +187,21 @@ final class OneDNNConvolutions: @unchecked Sendable {
         let arguments: [Argument]
         let stream: dnnl_stream_t
         let implementation: String
+        /// One scratch buffer per execution holds every blocked argument, then the convolution's
+        /// scratchpad, then the largest reorder scratchpad (each 64-byte aligned): offsets in floats.
+        let blockedOffsets: [Int]
+        let convolutionScratchOffset: Int, reorderScratchOffset: Int, scratchFloats: Int
+
         init(convolution: Kernel, arguments: [Argument], stream: dnnl_stream_t, implementation: String) {
             self.convolution = convolution; self.arguments = arguments; self.stream = stream
             self.implementation = implementation
+            func aligned(_ floats: Int) -> Int { (floats + 15) / 16 * 16 }
+            var offset = 0, offsets: [Int] = []
+            for a in arguments { offsets.append(offset); offset += aligned(a.blockedFloats) }
+            blockedOffsets = offsets
+            convolutionScratchOffset = offset
+            reorderScratchOffset = offset + aligned(convolution.scratchpadFloats)
+            scratchFloats = reorderScratchOffset + (arguments.compactMap { $0.reorder?.scratchpadFloats }.max() ?? 0)
         }
         deinit {
             convolution.destroy()
@@ -211,50 +223,55 @@ final class OneDNNConvolutions: @unchecked Sendable {
         func reorderWeight(plain: UnsafeMutableRawPointer, blocked: UnsafeMutableRawPointer) {
             let w = weight
             guard let memory = w.blocked, let reorder = w.reorder else { return }
+            let scratch = Tensor(uninitializedShape: [max(1, reorder.scratchpadFloats)])
             check(dnnl_memory_set_data_handle(w.plain, plain), "set data handle")
             check(dnnl_memory_set_data_handle(memory, blocked), "set data handle")
-            w.isOutput ? run(reorder, from: memory, to: w.plain) : run(reorder, from: w.plain, to: memory)
+            if w.isOutput {
+                run(reorder, from: memory, to: w.plain, scratch: scratch.storage.pointer)
+            } else {
+                run(reorder, from: w.plain, to: memory, scratch: scratch.storage.pointer)
+            }
         }
 
         /// Runs the convolution on the caller's plain arrays (two inputs, then the output).
         /// `blockedWeight`: the weight (or weight gradient) already in its blocked layout, shared
         /// by the parts of one call; it is then neither reordered in nor out here.
-        func execute(_ pointers: [UnsafeMutableRawPointer], blockedWeight: UnsafeMutableRawPointer? = nil) {
+        func execute(
+            _ first: UnsafeMutableRawPointer, _ second: UnsafeMutableRawPointer, _ output: UnsafeMutableRawPointer,
+            blockedWeight: UnsafeMutableRawPointer?
+        ) {
             omp_set_num_threads(1)
-            // Blocked scratch for each argument that needs it, alive until the output is reordered.
-            var blockedBuffers: [Tensor] = []
-            blockedBuffers.reserveCapacity(3)
+            let scratch = Tensor(uninitializedShape: [max(1, scratchFloats)])
+            let base = scratch.storage.pointer, reorderScratch = base + reorderScratchOffset
             let weightIndex = weight.index
             withUnsafeTemporaryAllocation(of: dnnl_exec_arg_t.self, capacity: 4) { args in
                 for (i, a) in arguments.enumerated() {
-                    check(dnnl_memory_set_data_handle(a.plain, pointers[i]), "set data handle")
+                    check(dnnl_memory_set_data_handle(a.plain, i == 0 ? first : i == 1 ? second : output), "set data handle")
                     var memory = a.plain
                     if let blocked = a.blocked, let reorder = a.reorder {
                         if a.index == weightIndex, let blockedWeight {
                             check(dnnl_memory_set_data_handle(blocked, blockedWeight), "set data handle")
                         } else {
-                            let buffer = Tensor(uninitializedShape: [a.blockedFloats])
-                            blockedBuffers.append(buffer)
-                            check(dnnl_memory_set_data_handle(blocked, UnsafeMutableRawPointer(buffer.storage.pointer)), "set data handle")
-                            if !a.isOutput { run(reorder, from: a.plain, to: blocked) }
+                            check(dnnl_memory_set_data_handle(blocked, UnsafeMutableRawPointer(base + blockedOffsets[i])), "set data handle")
+                            if !a.isOutput { run(reorder, from: a.plain, to: blocked, scratch: reorderScratch) }
                         }
                         memory = blocked
                     }
                     args[i] = dnnl_exec_arg_t(arg: a.index, memory: memory)
                 }
-                convolution.execute(stream, args, count: 3)
+                convolution.execute(stream, args, count: 3, scratch: base + convolutionScratchOffset)
             }
             for a in arguments where a.isOutput && !(a.index == weightIndex && blockedWeight != nil) {
-                if let blocked = a.blocked, let reorder = a.reorder { run(reorder, from: blocked, to: a.plain) }
+                if let blocked = a.blocked, let reorder = a.reorder { run(reorder, from: blocked, to: a.plain, scratch: reorderScratch) }
             }
-            withExtendedLifetime(blockedBuffers) {}
+            withExtendedLifetime(scratch) {}
         }
 
-        private func run(_ reorder: Kernel, from: dnnl_memory_t, to: dnnl_memory_t) {
+        private func run(_ reorder: Kernel, from: dnnl_memory_t, to: dnnl_memory_t, scratch: UnsafeMutablePointer<Float>) {
             withUnsafeTemporaryAllocation(of: dnnl_exec_arg_t.self, capacity: 3) { args in
                 args[0] = dnnl_exec_arg_t(arg: Int32(swiftgan_dnnl_arg_from), memory: from)
                 args[1] = dnnl_exec_arg_t(arg: Int32(swiftgan_dnnl_arg_to), memory: to)
-                reorder.execute(stream, args, count: 2)
+                reorder.execute(stream, args, count: 2, scratch: scratch)
             }
         }
     }
@@ -283,7 +300,7 @@ final class OneDNNConvolutions: @unchecked Sendable {
     func implementation(_ pass: ConvolutionPass, _ g: Conv2dGeometry) -> String? {
         lock.lock(); defer { lock.unlock() }
         var part = g
-        part.batch = min(g.batch, Self.imagesPerPart)
+        part.batch = min(g.batch, Self.imagesPerPart(batch: g.batch))
         return plan(Key(geometry: part, pass: pass, worker: 0))?.implementation
     }
 
@@ -292,13 +309,17 @@ final class OneDNNConvolutions: @unchecked Sendable {
         _ first: UnsafePointer<Float>, _ second: UnsafePointer<Float>, _ output: UnsafeMutablePointer<Float>
     ) -> Bool {
         lock.lock(); defer { lock.unlock() }
-        let parts = stride(from: 0, to: g.batch, by: Self.imagesPerPart).map { $0..<min(g.batch, $0 + Self.imagesPerPart) }
-        let workers = min(Parallel.threadCount, parts.count)
+        // Parts of `perPart` images, the last one shorter.
+        let perPart = Self.imagesPerPart(batch: g.batch)
+        let partCount = (g.batch + perPart - 1) / perPart
+        func images(_ i: Int) -> Range<Int> { i * perPart..<min(g.batch, (i + 1) * perPart) }
+        let workers = min(Parallel.threadCount, partCount)
         // Worker w runs parts w, w + workers, …; every plan is built here, before the workers start.
         var partPlans: [Plan] = []
-        for (i, images) in parts.enumerated() {
+        partPlans.reserveCapacity(partCount)
+        for i in 0..<partCount {
             var geometry = g
-            geometry.batch = images.count
+            geometry.batch = images(i).count
             guard let plan = plan(Key(geometry: geometry, pass: pass, worker: i % workers)) else { return false }
             partPlans.append(plan)
         }
@@ -325,23 +346,23 @@ final class OneDNNConvolutions: @unchecked Sendable {
         // Weight gradients: part i writes slot i (blocked) or, in OIHW, slot i − 1 with part 0
         // writing the output directly; the slots are added in part order afterwards.
         let firstSlot = shareWeight ? 0 : 1
-        let slots = pass == .backwardWeight && (shareWeight || parts.count > 1)
-            ? Tensor(uninitializedShape: [(parts.count - firstSlot) * weightFloats]) : nil
+        let slots = pass == .backwardWeight && (shareWeight || partCount > 1)
+            ? Tensor(uninitializedShape: [(partCount - firstSlot) * weightFloats]) : nil
         DispatchQueue.concurrentPerform(iterations: workers) { w in
-            for i in stride(from: w, to: parts.count, by: workers) {
-                let n0 = parts[i].lowerBound
+            for i in stride(from: w, to: partCount, by: workers) {
+                let n0 = images(i).lowerBound
                 let slot = slots.map { $0.storage.pointer + (i - firstSlot) * weightFloats }
                 let out = i >= firstSlot && slot != nil ? slot! : output + n0 * outputImageCount
                 partPlans[i].execute(
-                    [UnsafeMutableRawPointer(mutating: first + n0 * firstImage),
-                     UnsafeMutableRawPointer(mutating: second + n0 * secondImage), UnsafeMutableRawPointer(out)],
+                    UnsafeMutableRawPointer(mutating: first + n0 * firstImage),
+                    UnsafeMutableRawPointer(mutating: second + n0 * secondImage), UnsafeMutableRawPointer(out),
                     blockedWeight: shareWeight ? UnsafeMutableRawPointer(blockedWeight?.storage.pointer ?? out) : nil)
             }
         }
         if let slots {
             let sum = shareWeight ? slots.storage.pointer : output, src = slots.pointer
-            Parallel.forRanges(weightFloats, costPerElement: parts.count) { range in
-                for i in 1..<parts.count {
+            Parallel.forRanges(weightFloats, costPerElement: partCount) { range in
+                for i in 1..<partCount {
                     let partial = src + (i - firstSlot) * weightFloats
                     for j in range { sum[j] += partial[j] }
                 }
