@@ -4,7 +4,7 @@ extension Tensor {
     /// `f` applied to every element.
     @inlinable
     public func map(_ f: (Float) -> Float) -> Tensor {
-        var out = Tensor(uninitializedShape: shape)
+        let out = Tensor(uninitializedShape: shape)
         let src = pointer, dst = out.storage.pointer
         Parallel.forRanges(count) { r in
             for i in r { dst[i] = f(src[i]) }
@@ -17,13 +17,13 @@ extension Tensor {
     public static func combine(_ a: Tensor, _ b: Tensor, op: String, _ f: (Float, Float) -> Float) -> Tensor {
         let pa = a.pointer, pb = b.pointer
         if a.shape == b.shape {
-            var out = Tensor(uninitializedShape: a.shape)
+            let out = Tensor(uninitializedShape: a.shape)
             let dst = out.storage.pointer
             Parallel.forRanges(a.count) { r in for i in r { dst[i] = f(pa[i], pb[i]) } }
             return out
         }
         let outShape = Broadcast.shape(a.shape, b.shape, op: op)
-        var out = Tensor(uninitializedShape: outShape)
+        let out = Tensor(uninitializedShape: outShape)
         let dst = out.storage.pointer
         if b.count == 1 && a.count == out.count {
             let vb = pb[0]
@@ -60,7 +60,7 @@ extension Tensor {
         precondition(
             a.shape == b.shape && b.shape == c.shape,
             "\(op): expected three tensors of one shape, got \(a.shape), \(b.shape), \(c.shape)")
-        var out = Tensor(uninitializedShape: a.shape)
+        let out = Tensor(uninitializedShape: a.shape)
         let pa = a.pointer, pb = b.pointer, pc = c.pointer, dst = out.storage.pointer
         Parallel.forRanges(a.count) { r in for i in r { dst[i] = f(pa[i], pb[i], pc[i]) } }
         return out

@@ -144,7 +144,7 @@ extension Tensor {
     public func maxAlongLastAxis() -> (values: Tensor, indices: [Int32]) {
         precondition(rank >= 1 && shape.last! > 0, "maxAlongLastAxis: needs a non-empty last axis, got shape \(shape)")
         let n = shape.last!, rows = count / n
-        var values = Tensor(uninitializedShape: Array(shape.dropLast()))
+        let values = Tensor(uninitializedShape: Array(shape.dropLast()))
         var indices = [Int32](repeating: 0, count: rows)
         let src = pointer, dst = values.storage.pointer
         indices.withUnsafeMutableBufferPointer { idx in
