@@ -62,6 +62,7 @@ enum OneDNN {
         _ a: UnsafePointer<Float>, _ lda: Int, _ b: UnsafePointer<Float>, _ ldb: Int, _ beta: Float,
         _ c: UnsafeMutablePointer<Float>, _ ldc: Int
     ) {
+        _ = configured  // also when SWIFTGAN_GEMM chose oneDNN without asking for its ISA
         omp_set_num_threads(1)
         let status = dnnl_sgemm(
             CChar(UInt8(ascii: transposeA ? "T" : "N")), CChar(UInt8(ascii: transposeB ? "T" : "N")),
