@@ -4,8 +4,17 @@ import XCTest
 /// oneDNN runs the wide convolution layers where it is linked; im2col + GEMM (checked against
 /// finite differences and adjoint identities elsewhere) is the reference it must agree with.
 final class OneDNNConvolutionTests: XCTestCase {
+    private var savedUseOneDNN = true
+
+    /// On whatever `SWIFTGAN_CONVOLUTION` says: these tests are about oneDNN.
     override func setUpWithError() throws {
         try XCTSkipUnless(ConvolutionKernels.oneDNNAvailable, "oneDNN is not linked on this platform")
+        savedUseOneDNN = ConvolutionKernels.useOneDNN
+        ConvolutionKernels.useOneDNN = true
+    }
+
+    override func tearDown() {
+        ConvolutionKernels.useOneDNN = savedUseOneDNN
     }
 
     /// Each pass with oneDNN and with im2col + GEMM on the same data, over wide geometries with
