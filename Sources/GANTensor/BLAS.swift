@@ -6,7 +6,7 @@ import CBLAS
 import Dispatch
 import Foundation
 
-/// The one boundary to the system BLAS (OpenBLAS on Linux, Accelerate on macOS).
+/// The one boundary to the system BLAS (OpenBLAS or oneDNN's sgemm on Linux, Accelerate on macOS).
 ///
 /// Every matrix product in SwiftGAN goes through ``gemm(transposeA:transposeB:m:n:k:alpha:a:lda:b:ldb:beta:c:ldc:)``,
 /// so a faster kernel can replace it here without touching layers.
@@ -84,7 +84,7 @@ public enum BLAS {
     }
 
     /// Below this many multiply-adds per block a product is not split.
-    static let minimumMultiplyAddsPerThread = 1 << 20
+    static let minimumMultiplyAddsPerBlock = 1 << 20
 
     /// Row-major `C[m×n] = alpha · op(A)[m×k] · op(B)[k×n] + beta · C`, where `op(X)` is `X` or `Xᵀ`.
     /// `lda`, `ldb`, `ldc` are the row strides of the matrices as stored.
@@ -144,7 +144,7 @@ public enum BLAS {
     /// product uses at most four workers. (Sixteen blocks of 64 columns cost a fifth of the
     /// 1024³ sgemm rate on two cores; four did not measurably cost anything.)
     static func blockCount(m: Int, n: Int, k: Int) -> Int {
-        let limit = min(4, max(m, n) / 32, m * n * k / minimumMultiplyAddsPerThread)
+        let limit = min(4, max(m, n) / 32, m * n * k / minimumMultiplyAddsPerBlock)
         var count = 1
         while count * 2 <= limit { count *= 2 }
         return count
