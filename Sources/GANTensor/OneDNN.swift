@@ -474,6 +474,19 @@ private func check(_ status: dnnl_status_t, _ what: @autoclosure () -> String) {
 #endif
 
 extension ConvolutionKernels {
+    /// What runs the layers whose channel counts are multiples of 16 (DCGAN D's 64→128
+    /// convolution stands for them): "jit:avx512_core" and the like from oneDNN, or "im2col+gemm".
+    public static var wideLayerKernels: String {
+        implementation(of: Conv2dGeometry(
+            batch: 16, inChannels: 64, inHeight: 14, inWidth: 14, outChannels: 128,
+            kernel: (4, 4), stride: (2, 2), padding: (1, 1))).forward
+    }
+
+    /// One line for logs: the GEMM kernels, the wide-layer convolution kernels, the thread count.
+    public static var kernelSummary: String {
+        "GEMM \(BLAS.kernelSet), wide convolutions \(wideLayerKernels), \(Parallel.threadCount) threads"
+    }
+
     /// True where oneDNN is linked and its CPU engine started.
     public static var oneDNNAvailable: Bool {
         #if canImport(CDNNL)

@@ -142,15 +142,7 @@ func workload(_ name: String, batch: Int, flopPerImage: Double, _ step: () -> Vo
           // and the resident size once the model and data were loaded, before the first step.
           ("tensor_buffer_allocs_per_iter", bufferAllocations), ("setup_rss_mb", setupMB),
           // Which kernels ran: the products, and the wide (≥ 16-channel) convolutions.
-          ("gemm_kernels", BLAS.kernelSet), ("wide_conv_kernels", wideConvolutionKernels)])
-}
-
-/// The implementation of DCGAN D's 64→128 convolution ("jit:avx512_core" from oneDNN, or
-/// "im2col+gemm"), standing for every layer with channel counts in multiples of 16.
-var wideConvolutionKernels: String {
-    ConvolutionKernels.implementation(of: Conv2dGeometry(
-        batch: 16, inChannels: 64, inHeight: 14, inWidth: 14, outChannels: 128,
-        kernel: (4, 4), stride: (2, 2), padding: (1, 1))).forward
+          ("gemm_kernels", BLAS.kernelSet), ("wide_conv_kernels", ConvolutionKernels.wideLayerKernels)])
 }
 
 func trainingWorkload(_ model: TrainingConfig.Model, name: String, defaultBatch: Int, flopPerImage: Double) throws {

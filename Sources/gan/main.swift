@@ -162,6 +162,7 @@ struct Train: ParsableCommand {
                 run = try TrainingRun.start(config: config, folder: folder, log: log, progress: progress)
                 log("training \(config.model.rawValue) on \(config.dataset) for \(run.trainer.totalSteps) steps → \(folder)")
             }
+            log("kernels: \(ConvolutionKernels.kernelSummary)")
             let started = Date()
             let outcome = try run.train()
             if interactive { FileHandle.standardError.write(Data("\n".utf8)) }
