@@ -213,13 +213,9 @@ public final class Trainer {
         updateEMA()
     }
 
-    /// True when no layer of D couples the rows of a batch (no batch norm), so D may score
-    /// real and fake images in one pass.
-    private lazy var discriminatorRowsAreIndependent: Bool = {
-        var independent = true
-        model.discriminator.forEachModule { if $0 is BatchNorm { independent = false } }
-        return independent
-    }()
+    /// True when no layer of D mixes the rows of a batch, so D may score real and fake images
+    /// in one pass.
+    private lazy var discriminatorRowsAreIndependent = !model.discriminator.anyModuleMixesBatchRows
 
     private func simultaneousStep(_ s: inout StepStatistics) {
         let n = config.batchSize

@@ -27,6 +27,9 @@ public class BatchNorm: Module, Layer {
         numBatchesTracked = Buffer(Tensor(zeros: []))
     }
 
+    /// Batch statistics couple the rows (in training mode; said always, to stay safe).
+    public override var mixesBatchRows: Bool { true }
+
     public func callAsFunction(_ x: Variable) -> Variable {
         let c = runningMean.value.count
         precondition(x.rank == expectedRank && x.shape[1] == c,

@@ -60,6 +60,17 @@ open class Module {
         }
     }
 
+    /// True when this module's output for one row of a batch depends on the other rows (batch
+    /// norm's batch statistics), so two batches may not be scored as one concatenated batch.
+    open var mixesBatchRows: Bool { false }
+
+    /// True when this module or any descendant mixes batch rows (``mixesBatchRows``).
+    public var anyModuleMixesBatchRows: Bool {
+        var mixes = false
+        forEachModule { mixes = mixes || $0.mixesBatchRows }
+        return mixes
+    }
+
     /// Visits this module and every descendant, parents first.
     public func forEachModule(_ body: (Module) -> Void) {
         body(self)

@@ -187,15 +187,13 @@ final class OneDNNConvolutions: @unchecked Sendable {
         let convolution: Kernel
         let arguments: [Argument]
         let stream: dnnl_stream_t
-        let implementation: String
         /// One scratch buffer per execution holds every blocked argument, then the convolution's
         /// scratchpad, then the largest reorder scratchpad (each 64-byte aligned): offsets in floats.
         let blockedOffsets: [Int]
         let convolutionScratchOffset: Int, reorderScratchOffset: Int, scratchFloats: Int
 
-        init(convolution: Kernel, arguments: [Argument], stream: dnnl_stream_t, implementation: String) {
+        init(convolution: Kernel, arguments: [Argument], stream: dnnl_stream_t) {
             self.convolution = convolution; self.arguments = arguments; self.stream = stream
-            self.implementation = implementation
             func aligned(_ floats: Int) -> Int { (floats + 15) / 16 * 16 }
             var offset = 0, offsets: [Int] = []
             for a in arguments { offsets.append(offset); offset += aligned(a.blockedFloats) }
@@ -298,11 +296,14 @@ final class OneDNNConvolutions: @unchecked Sendable {
         self.engine = engine; self.attributes = attributes
     }
 
+    /// The implementation oneDNN picks for one part of `g`: a primitive descriptor is enough to
+    /// ask, so naming kernels (for logs) builds no primitive and caches nothing.
     func implementation(_ pass: ConvolutionPass, _ g: Conv2dGeometry) -> String? {
-        lock.lock(); defer { lock.unlock() }
         var part = g
         part.batch = min(g.batch, Self.imagesPerPart(batch: g.batch))
-        return plan(Key(geometry: part, pass: pass, worker: 0))?.implementation
+        guard let pd = primitiveDescriptor(pass, part) else { return nil }
+        defer { dnnl_primitive_desc_destroy(pd) }
+        return implementationName(pd)
     }
 
     func run(
@@ -383,20 +384,32 @@ final class OneDNNConvolutions: @unchecked Sendable {
         return built
     }
 
-    private func buildPlan(_ key: Key) -> Plan? {
+    /// The primitive descriptor of one pass of `g` (layouts left to oneDNN), or nil when oneDNN
+    /// declines the geometry.
+    private func primitiveDescriptor(_ pass: ConvolutionPass, _ g: Conv2dGeometry) -> dnnl_primitive_desc_t? {
         // oneDNN sizes a kernel's work split by the thread count at creation: one, as it runs.
         omp_set_num_threads(1)
-        let g = key.geometry
         let (bottom, right) = Self.bottomRightPadding(g)
         var pd: dnnl_primitive_desc_t?
         guard swiftgan_dnnl_convolution_pd(
-            &pd, engine, attributes, Int32(key.pass.rawValue),
+            &pd, engine, attributes, Int32(pass.rawValue),
             Int32(g.batch), Int32(g.inChannels), Int32(g.inHeight), Int32(g.inWidth),
             Int32(g.outChannels), Int32(g.outHeight), Int32(g.outWidth),
             Int32(g.kernelHeight), Int32(g.kernelWidth), Int32(g.strideHeight), Int32(g.strideWidth),
-            Int32(g.paddingHeight), Int32(g.paddingWidth), Int32(bottom), Int32(right)) == dnnl_success,
-            let pd
+            Int32(g.paddingHeight), Int32(g.paddingWidth), Int32(bottom), Int32(right)) == dnnl_success
         else { return nil }
+        return pd
+    }
+
+    private func implementationName(_ pd: dnnl_primitive_desc_t) -> String {
+        var name: UnsafePointer<CChar>?
+        dnnl_primitive_desc_query(pd, dnnl_query_impl_info_str, 0, &name)
+        return name.map { String(cString: $0) } ?? "?"
+    }
+
+    private func buildPlan(_ key: Key) -> Plan? {
+        let g = key.geometry
+        guard let pd = primitiveDescriptor(key.pass, g) else { return nil }
         defer { dnnl_primitive_desc_destroy(pd) }
 
         // (execute argument, descriptor query, plain shape, is output) in the pass's argument order.
@@ -429,10 +442,7 @@ final class OneDNNConvolutions: @unchecked Sendable {
             for a in arguments { a.destroy() }
             return nil
         }
-        var name: UnsafePointer<CChar>?
-        dnnl_primitive_desc_query(pd, dnnl_query_impl_info_str, 0, &name)
-        return Plan(convolution: convolution, arguments: arguments, stream: stream,
-                    implementation: name.map { String(cString: $0) } ?? "?")
+        return Plan(convolution: convolution, arguments: arguments, stream: stream)
     }
 
     private func makeArgument(

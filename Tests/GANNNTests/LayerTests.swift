@@ -36,6 +36,13 @@ final class LayerTests: XCTestCase {
                    input: [1, 2, 3, 3], "output padding")
     }
 
+    /// Only batch norm couples the rows of a batch; a container says so when any layer in it does.
+    func testModulesSayWhetherTheyMixBatchRows() {
+        let rng = RandomGenerator(seed: 90)
+        XCTAssertFalse(Sequential([Linear(3, 4, rng: rng), LeakyReLU(negativeSlope: 0.2)]).anyModuleMixesBatchRows)
+        XCTAssertTrue(Sequential([Linear(3, 4, rng: rng), BatchNorm1d(4), ReLU()]).anyModuleMixesBatchRows)
+    }
+
     func testBatchNormLayersTrainAndEval() {
         let bn2 = BatchNorm2d(3)
         bn2.weight!.value = rng.uniform([3], low: 0.5, high: 1.5)
