@@ -134,7 +134,7 @@ public enum BLAS {
             return
         }
         // Worker w runs blocks w, w + workers, …
-        DispatchQueue.concurrentPerform(iterations: workers) { w in
+        Parallel.perform(workers) { w in
             for index in stride(from: w, to: blocks, by: workers) { run(index) }
         }
     }

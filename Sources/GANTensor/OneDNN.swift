@@ -350,7 +350,7 @@ final class OneDNNConvolutions: @unchecked Sendable {
         let firstSlot = shareWeight ? 0 : 1
         let slots = pass == .backwardWeight && (shareWeight || partCount > 1)
             ? Tensor(uninitializedShape: [(partCount - firstSlot) * weightFloats]) : nil
-        DispatchQueue.concurrentPerform(iterations: workers) { w in
+        Parallel.perform(workers) { w in
             for i in stride(from: w, to: partCount, by: workers) {
                 let n0 = images(i).lowerBound
                 let slot = slots.map { $0.storage.pointer + (i - firstSlot) * weightFloats }

@@ -1,0 +1,66 @@
+import Dispatch
+import XCTest
+@testable import GANTensor
+
+/// The calling thread's identity as a number.
+private func currentThread() -> UInt {
+    #if canImport(Darwin)
+    UInt(bitPattern: pthread_self())
+    #else
+    pthread_self()
+    #endif
+}
+
+final class ParallelTests: XCTestCase {
+    func testPerformRunsEveryWorkerOnceOnDistinctThreads() {
+        for workers in [2, 3, 5, 2] {
+            var seen = [Int](repeating: 0, count: workers)
+            var threads = [UInt](repeating: 0, count: workers)
+            seen.withUnsafeMutableBufferPointer { seen in
+                threads.withUnsafeMutableBufferPointer { threads in
+                    Parallel.perform(workers) { w in
+                        seen[w] += 1
+                        threads[w] = currentThread()
+                    }
+                }
+            }
+            XCTAssertEqual(seen, [Int](repeating: 1, count: workers))
+            XCTAssertEqual(Set(threads).count, workers, "each worker of a \(workers)-worker call has its own thread")
+            XCTAssertEqual(threads[0], currentThread(), "worker 0 is the caller")
+        }
+    }
+
+    func testNestedCallRunsSeriallyInsideTheOuterOne() {
+        let sums = UnsafeMutableBufferPointer<Int>.allocate(capacity: 3)
+        defer { sums.deallocate() }
+        sums.initialize(repeating: 0)
+        Parallel.perform(3) { outer in
+            Parallel.perform(4) { inner in sums[outer] += inner + 1 }
+        }
+        XCTAssertEqual(Array(sums), [10, 10, 10])
+    }
+
+    func testCallsFromManyThreadsAtOnceAllComplete() {
+        // Several threads share the pool: one gets it, the others run their calls serially.
+        let n = 1 << 16
+        let x = RandomGenerator(seed: 3).normal([n])
+        let expected = x.map { $0 * 2 + 1 }
+        let results = UnsafeMutableBufferPointer<Bool>.allocate(capacity: 8)
+        defer { results.deallocate() }
+        DispatchQueue.concurrentPerform(iterations: 8) { i in
+            var ok = true
+            for _ in 0..<50 { ok = ok && x.map { $0 * 2 + 1 } == expected }
+            results[i] = ok
+        }
+        XCTAssertEqual(Array(results), [Bool](repeating: true, count: 8))
+    }
+
+    func testForRangesCoversEveryIndexOnce() {
+        let count = 200_003
+        let hits = UnsafeMutableBufferPointer<Int32>.allocate(capacity: count)
+        defer { hits.deallocate() }
+        hits.initialize(repeating: 0)
+        Parallel.forRanges(count, costPerElement: 7) { r in for i in r { hits[i] += 1 } }
+        XCTAssertTrue(hits.allSatisfy { $0 == 1 })
+    }
+}
