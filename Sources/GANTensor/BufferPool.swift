@@ -91,6 +91,16 @@ public enum BufferPool {
         return UnsafeMutableRawPointer.allocate(byteCount: size, alignment: 64)
     }
 
+    /// Runs `body` with a 64-byte-aligned scratch buffer of at least `count` floats (contents
+    /// undefined) taken from the cache and given back afterwards. Unlike a scratch ``Tensor``
+    /// it allocates no object, so kernels can use it on every call.
+    static func withScratch<R>(floats count: Int, _ body: (UnsafeMutablePointer<Float>) throws -> R) rethrows -> R {
+        let byteCount = max(count, 1) * MemoryLayout<Float>.stride
+        let raw = take(byteCount: byteCount)
+        defer { give(raw, byteCount: byteCount) }
+        return try body(raw.bindMemory(to: Float.self, capacity: max(count, 1)))
+    }
+
     /// Gives back a buffer obtained from ``take(byteCount:)`` with the same `byteCount`.
     static func give(_ pointer: UnsafeMutableRawPointer, byteCount: Int) {
         let size = roundedSize(byteCount)

@@ -222,13 +222,14 @@ final class OneDNNConvolutions: @unchecked Sendable {
         func reorderWeight(plain: UnsafeMutableRawPointer, blocked: UnsafeMutableRawPointer) {
             let w = weight
             guard let memory = w.blocked, let reorder = w.reorder else { return }
-            let scratch = Tensor(uninitializedShape: [max(1, reorder.scratchpadFloats)])
             check(dnnl_memory_set_data_handle(w.plain, plain), "set data handle")
             check(dnnl_memory_set_data_handle(memory, blocked), "set data handle")
-            if w.isOutput {
-                run(reorder, from: memory, to: w.plain, scratch: scratch.storage.pointer)
-            } else {
-                run(reorder, from: w.plain, to: memory, scratch: scratch.storage.pointer)
+            BufferPool.withScratch(floats: reorder.scratchpadFloats) { scratch in
+                if w.isOutput {
+                    run(reorder, from: memory, to: w.plain, scratch: scratch)
+                } else {
+                    run(reorder, from: w.plain, to: memory, scratch: scratch)
+                }
             }
         }
 
@@ -240,30 +241,30 @@ final class OneDNNConvolutions: @unchecked Sendable {
             blockedWeight: UnsafeMutableRawPointer?
         ) {
             omp_set_num_threads(1)
-            let scratch = Tensor(uninitializedShape: [max(1, scratchFloats)])
-            let base = scratch.storage.pointer, reorderScratch = base + reorderScratchOffset
-            let weightIndex = weight.index
-            withUnsafeTemporaryAllocation(of: dnnl_exec_arg_t.self, capacity: 4) { args in
-                for (i, a) in arguments.enumerated() {
-                    check(dnnl_memory_set_data_handle(a.plain, i == 0 ? first : i == 1 ? second : output), "set data handle")
-                    var memory = a.plain
-                    if let blocked = a.blocked, let reorder = a.reorder {
-                        if a.index == weightIndex, let blockedWeight {
-                            check(dnnl_memory_set_data_handle(blocked, blockedWeight), "set data handle")
-                        } else {
-                            check(dnnl_memory_set_data_handle(blocked, UnsafeMutableRawPointer(base + blockedOffsets[i])), "set data handle")
-                            if !a.isOutput { run(reorder, from: a.plain, to: blocked, scratch: reorderScratch) }
+            BufferPool.withScratch(floats: scratchFloats) { base in
+                let reorderScratch = base + reorderScratchOffset
+                let weightIndex = weight.index
+                withUnsafeTemporaryAllocation(of: dnnl_exec_arg_t.self, capacity: 4) { args in
+                    for (i, a) in arguments.enumerated() {
+                        check(dnnl_memory_set_data_handle(a.plain, i == 0 ? first : i == 1 ? second : output), "set data handle")
+                        var memory = a.plain
+                        if let blocked = a.blocked, let reorder = a.reorder {
+                            if a.index == weightIndex, let blockedWeight {
+                                check(dnnl_memory_set_data_handle(blocked, blockedWeight), "set data handle")
+                            } else {
+                                check(dnnl_memory_set_data_handle(blocked, UnsafeMutableRawPointer(base + blockedOffsets[i])), "set data handle")
+                                if !a.isOutput { run(reorder, from: a.plain, to: blocked, scratch: reorderScratch) }
+                            }
+                            memory = blocked
                         }
-                        memory = blocked
+                        args[i] = dnnl_exec_arg_t(arg: a.index, memory: memory)
                     }
-                    args[i] = dnnl_exec_arg_t(arg: a.index, memory: memory)
+                    convolution.execute(stream, args, count: 3, scratch: base + convolutionScratchOffset)
                 }
-                convolution.execute(stream, args, count: 3, scratch: base + convolutionScratchOffset)
+                for a in arguments where a.isOutput && !(a.index == weightIndex && blockedWeight != nil) {
+                    if let blocked = a.blocked, let reorder = a.reorder { run(reorder, from: blocked, to: a.plain, scratch: reorderScratch) }
+                }
             }
-            for a in arguments where a.isOutput && !(a.index == weightIndex && blockedWeight != nil) {
-                if let blocked = a.blocked, let reorder = a.reorder { run(reorder, from: blocked, to: a.plain, scratch: reorderScratch) }
-            }
-            withExtendedLifetime(scratch) {}
         }
 
         private func run(_ reorder: Kernel, from: dnnl_memory_t, to: dnnl_memory_t, scratch: UnsafeMutablePointer<Float>) {
@@ -281,6 +282,8 @@ final class OneDNNConvolutions: @unchecked Sendable {
     private let lock = NSLock()
     /// nil marks a geometry oneDNN declined (it then stays on im2col + GEMM).
     private var plans: [Key: Plan?] = [:]
+    /// The plans of the running call's parts (kept, with its capacity, between calls).
+    private var partPlanList: [Plan] = []
     /// Plans kept at most; all are dropped when a new one would exceed it (batch sizes vary
     /// only between training, the last partial batch and evaluation).
     private let planCapacity = 64
@@ -317,14 +320,14 @@ final class OneDNNConvolutions: @unchecked Sendable {
         func images(_ i: Int) -> Range<Int> { i * perPart..<min(g.batch, (i + 1) * perPart) }
         let workers = min(Parallel.threadCount, partCount)
         // Worker w runs parts w, w + workers, …; every plan is built here, before the workers start.
-        var partPlans: [Plan] = []
-        partPlans.reserveCapacity(partCount)
+        partPlanList.removeAll(keepingCapacity: true)
         for i in 0..<partCount {
             var geometry = g
             geometry.batch = images(i).count
             guard let plan = plan(Key(geometry: geometry, pass: pass, worker: i % workers)) else { return false }
-            partPlans.append(plan)
+            partPlanList.append(plan)
         }
+        let partPlans = partPlanList
         // Floats per image of each argument (0: the weight, shared by every part).
         let inputImage = g.inChannels * g.inHeight * g.inWidth, outputImage = g.outChannels * g.outHeight * g.outWidth
         let weightCount = g.outChannels * g.patchSize
@@ -339,39 +342,38 @@ final class OneDNNConvolutions: @unchecked Sendable {
         let lead = partPlans[0]
         let shareWeight = partPlans.allSatisfy { $0.sharesBlockedWeight(with: lead) }
         let weightFloats = shareWeight ? lead.weight.blockedFloats : weightCount
-        var blockedWeight: Tensor? = nil
-        if shareWeight && pass != .backwardWeight {
-            let copy = Tensor(uninitializedShape: [weightFloats])
-            lead.reorderWeight(plain: UnsafeMutableRawPointer(mutating: second), blocked: UnsafeMutableRawPointer(copy.storage.pointer))
-            blockedWeight = copy
-        }
         // Weight gradients: part i writes slot i (blocked) or, in OIHW, slot i − 1 with part 0
         // writing the output directly; the slots are added in part order afterwards.
         let firstSlot = shareWeight ? 0 : 1
-        let slots = pass == .backwardWeight && (shareWeight || partCount > 1)
-            ? Tensor(uninitializedShape: [(partCount - firstSlot) * weightFloats]) : nil
-        Parallel.perform(workers) { w in
-            for i in stride(from: w, to: partCount, by: workers) {
-                let n0 = images(i).lowerBound
-                let slot = slots.map { $0.storage.pointer + (i - firstSlot) * weightFloats }
-                let out = i >= firstSlot && slot != nil ? slot! : output + n0 * outputImageCount
-                partPlans[i].execute(
-                    UnsafeMutableRawPointer(mutating: first + n0 * firstImage),
-                    UnsafeMutableRawPointer(mutating: second + n0 * secondImage), UnsafeMutableRawPointer(out),
-                    blockedWeight: shareWeight ? UnsafeMutableRawPointer(blockedWeight?.storage.pointer ?? out) : nil)
+        let blocksWeight = shareWeight && pass != .backwardWeight
+        let usesSlots = pass == .backwardWeight && (shareWeight || partCount > 1)
+        // One scratch buffer: the blocked input weight, or the weight-gradient slots.
+        let auxiliaryFloats = blocksWeight ? weightFloats : usesSlots ? (partCount - firstSlot) * weightFloats : 0
+        BufferPool.withScratch(floats: auxiliaryFloats) { auxiliary in
+            if blocksWeight {
+                lead.reorderWeight(plain: UnsafeMutableRawPointer(mutating: second), blocked: UnsafeMutableRawPointer(auxiliary))
             }
-        }
-        if let slots {
-            let sum = shareWeight ? slots.storage.pointer : output, src = slots.pointer
-            Parallel.forRanges(weightFloats, costPerElement: partCount) { range in
-                for i in 1..<partCount {
-                    let partial = src + (i - firstSlot) * weightFloats
-                    for j in range { sum[j] += partial[j] }
+            Parallel.perform(workers) { w in
+                for i in stride(from: w, to: partCount, by: workers) {
+                    let n0 = images(i).lowerBound
+                    let out = usesSlots && i >= firstSlot ? auxiliary + (i - firstSlot) * weightFloats : output + n0 * outputImageCount
+                    partPlans[i].execute(
+                        UnsafeMutableRawPointer(mutating: first + n0 * firstImage),
+                        UnsafeMutableRawPointer(mutating: second + n0 * secondImage), UnsafeMutableRawPointer(out),
+                        blockedWeight: !shareWeight ? nil : UnsafeMutableRawPointer(blocksWeight ? auxiliary : out))
                 }
             }
-            if shareWeight { lead.reorderWeight(plain: UnsafeMutableRawPointer(output), blocked: UnsafeMutableRawPointer(sum)) }
+            if usesSlots {
+                let sum = shareWeight ? auxiliary : output, src = UnsafePointer(auxiliary)
+                Parallel.forRanges(weightFloats, costPerElement: partCount) { range in
+                    for i in 1..<partCount {
+                        let partial = src + (i - firstSlot) * weightFloats
+                        for j in range { sum[j] += partial[j] }
+                    }
+                }
+                if shareWeight { lead.reorderWeight(plain: UnsafeMutableRawPointer(output), blocked: UnsafeMutableRawPointer(sum)) }
+            }
         }
-        withExtendedLifetime(blockedWeight) {}
         return true
     }
 

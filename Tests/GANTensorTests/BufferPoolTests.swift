@@ -22,6 +22,22 @@ final class BufferPoolTests: XCTestCase {
         XCTAssertEqual(Int(bitPattern: again.storage.pointer) % 64, 0, "64-byte aligned")
     }
 
+    /// A scratch buffer goes back to the cache when its closure returns and is served again.
+    func testScratchIsGivenBackAndReused() {
+        let count = 12_347  // a size no other test uses
+        let first = BufferPool.withScratch(floats: count) { p -> UnsafeMutablePointer<Float> in
+            p.update(repeating: 3, count: count)  // the whole buffer is writable
+            XCTAssertEqual(Int(bitPattern: p) % 64, 0, "64-byte aligned")
+            return p
+        }
+        let reusedBefore = BufferPool.currentStatistics.reused
+        let second = BufferPool.withScratch(floats: count) { $0 }
+        XCTAssertEqual(second, first, "the same size is served from the cache")
+        XCTAssertEqual(BufferPool.currentStatistics.reused - reusedBefore, 1)
+        let tensor = Tensor(zeros: [count])
+        XCTAssertEqual(tensor.storage.pointer, first, "tensors share the scratch buffers' cache")
+    }
+
     /// Nothing is cached beyond the capacity, and releasing empties the cache.
     func testCapacityAndRelease() {
         let saved = BufferPool.capacityBytes
