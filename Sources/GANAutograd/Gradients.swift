@@ -26,7 +26,7 @@ public func gradients(
 
     // Topological order of the variables that require gradients (inputs before outputs), iteratively.
     var order = [Variable]()
-    var visited = Set<ObjectIdentifier>()
+    var visited = Set<ObjectIdentifier>(minimumCapacity: 256)
     var stack: [(Variable, Bool)] = [(output, false)]
     while let (v, expanded) = stack.popLast() {
         let id = ObjectIdentifier(v)
@@ -34,38 +34,37 @@ public func gradients(
         if visited.contains(id) || !v.requiresGradient { continue }
         visited.insert(id)
         stack.append((v, true))
-        if let node = v.node {
-            for input in node.inputs where input.requiresGradient && !visited.contains(ObjectIdentifier(input)) {
-                stack.append((input, false))
-            }
+        for input in v.inputs where input.requiresGradient && !visited.contains(ObjectIdentifier(input)) {
+            stack.append((input, false))
         }
     }
 
     // reaches[v]: v is a target or some input of v reaches one (only those need cotangents).
-    var reaches = Set<ObjectIdentifier>()
+    var reaches = Set<ObjectIdentifier>(minimumCapacity: order.count)
     for v in order {
         let id = ObjectIdentifier(v)
-        if targets.contains(id) || (v.node?.inputs.contains { reaches.contains(ObjectIdentifier($0)) } ?? false) {
+        if targets.contains(id) || v.inputs.contains(where: { reaches.contains(ObjectIdentifier($0)) }) {
             reaches.insert(id)
         }
     }
 
-    var grads = [ObjectIdentifier: Variable]()
+    var grads = [ObjectIdentifier: Variable](minimumCapacity: order.count)
     func backward() {
         guard reaches.contains(ObjectIdentifier(output)) else { return }
         grads[ObjectIdentifier(output)] = Variable(seed ?? Tensor(shape: output.shape, repeating: 1))
         for v in order.reversed() {
             let id = ObjectIdentifier(v)
-            guard let node = v.node, let g = grads[id] else { continue }
+            guard let pullback = v.pullback, let g = grads[id] else { continue }
             if !targets.contains(id) { grads[id] = nil }      // free intermediate cotangents early
-            let needed = node.inputs.map { reaches.contains(ObjectIdentifier($0)) }
-            guard needed.contains(true) else { continue }
-            let inputGrads = node.pullback(g, needed)
-            for (i, input) in node.inputs.enumerated() where needed[i] {
+            var needed = NeededInputs()
+            for (i, input) in v.inputs.enumerated() where reaches.contains(ObjectIdentifier(input)) { needed.insert(i) }
+            guard !needed.isEmpty else { continue }
+            let inputGrads = pullback(g, needed)
+            for (i, input) in v.inputs.enumerated() where needed[i] {
                 guard let gi = inputGrads[i] else { continue }
                 precondition(
                     gi.shape == input.shape,
-                    "autodiff: pullback of '\(node.op)' returned a gradient of shape \(gi.shape) for an input of shape \(input.shape)")
+                    "autodiff: pullback of '\(v.opName)' returned a gradient of shape \(gi.shape) for an input of shape \(input.shape)")
                 let key = ObjectIdentifier(input)
                 grads[key] = grads[key].map { $0 + gi } ?? gi
             }

@@ -3,7 +3,7 @@
 /// A tensor in the autodiff graph: its value, and how it was computed when a gradient may be needed.
 ///
 /// Leaves are created by the user (parameters pass `requiresGradient: true`); every differentiable
-/// op on variables records a ``Node`` holding its inputs and one pullback. Nothing is recorded
+/// op on variables records its inputs and one pullback in the variable it returns. Nothing is recorded
 /// when no input requires a gradient or inside ``withoutGradients(_:)``, so inference and data
 /// preparation cost no graph. Identity matters: gradients are keyed by the `Variable` object.
 ///
@@ -17,26 +17,37 @@ public final class Variable {
     public var value: Tensor
     /// True for parameters and for every variable computed from one while gradients are recorded.
     public let requiresGradient: Bool
-    /// How this variable was computed; nil for leaves and constants.
-    let node: Node?
+    /// The op that produced this variable ("leaf" for leaves and constants).
+    public let opName: String
+    /// The recorded op's inputs (empty for leaves and constants).
+    let inputs: [Variable]
+    /// The recorded op's map from this variable's cotangent to its inputs'; nil for leaves and
+    /// constants. (Kept in the variable itself rather than in a separate node object: one heap
+    /// allocation fewer per op.)
+    let pullback: Pullback?
+
+    /// `pullback(cotangent, needed)`: the cotangent for each input, nil where not `needed`.
+    public typealias Pullback = (_ cotangent: Variable, _ needed: NeededInputs) -> [Variable?]
 
     /// A leaf (a parameter when `requiresGradient`, a constant otherwise).
     public init(_ value: Tensor, requiresGradient: Bool = false) {
         self.value = value
         self.requiresGradient = requiresGradient
-        self.node = nil
+        self.opName = "leaf"
+        self.inputs = []
+        self.pullback = nil
     }
 
-    init(value: Tensor, node: Node) {
+    init(value: Tensor, op: String, inputs: [Variable], pullback: @escaping Pullback) {
         self.value = value
         self.requiresGradient = true
-        self.node = node
+        self.opName = op
+        self.inputs = inputs
+        self.pullback = pullback
     }
 
     public var shape: [Int] { value.shape }
     public var rank: Int { value.rank }
-    /// The op that produced this variable ("leaf" for leaves and constants).
-    public var opName: String { node?.op ?? "leaf" }
 
     /// The same value cut off from the graph: no gradient flows back through it.
     public func detached() -> Variable { Variable(value) }
@@ -45,13 +56,12 @@ public final class Variable {
     /// input (nil where `needed[i]` is false); it is written with differentiable ops so that
     /// gradients of gradients work.
     public static func record(
-        _ op: String, _ value: Tensor, inputs: [Variable],
-        pullback: @escaping (_ cotangent: Variable, _ needed: [Bool]) -> [Variable?]
+        _ op: String, _ value: Tensor, inputs: [Variable], pullback: @escaping Pullback
     ) -> Variable {
         guard GradientMode.isEnabled, inputs.contains(where: { $0.requiresGradient }) else {
             return Variable(value)
         }
-        return Variable(value: value, node: Node(op: op, inputs: inputs, pullback: pullback))
+        return Variable(value: value, op: op, inputs: inputs, pullback: pullback)
     }
 }
 
@@ -59,16 +69,32 @@ extension Variable: CustomStringConvertible {
     public var description: String { "Variable(\(opName), \(value))" }
 }
 
-/// One recorded op: its inputs and the function from the output's cotangent to theirs.
-final class Node {
-    let op: String
-    let inputs: [Variable]
-    let pullback: (Variable, [Bool]) -> [Variable?]
+/// Which inputs of a recorded op need a cotangent: `needed[i]` for input `i`. A bit set, so
+/// asking costs no heap allocation in the backward pass (ops with more than 64 inputs, such as
+/// a long `concat`, keep the rest in an array).
+public struct NeededInputs: Equatable, Sendable {
+    private var bits: UInt64 = 0
+    private var beyond64: [Int] = []
 
-    init(op: String, inputs: [Variable], pullback: @escaping (Variable, [Bool]) -> [Variable?]) {
-        self.op = op
-        self.inputs = inputs
-        self.pullback = pullback
+    /// True when input `i` needs a cotangent.
+    public subscript(i: Int) -> Bool { i < 64 ? bits & (1 << UInt64(i)) != 0 : beyond64.contains(i) }
+
+    /// True when no input needs one.
+    public var isEmpty: Bool { bits == 0 && beyond64.isEmpty }
+
+    /// No input needed.
+    public init() {}
+
+    /// Inputs `indices` marked as needed (for tests and hand-written pullbacks).
+    public init(_ first: Int, _ more: Int...) {
+        insert(first)
+        for i in more { insert(i) }
+    }
+
+    /// Marks input `i` as needed.
+    public mutating func insert(_ i: Int) {
+        precondition(i >= 0, "NeededInputs: negative input index \(i)")
+        if i < 64 { bits |= 1 << UInt64(i) } else if !beyond64.contains(i) { beyond64.append(i) }
     }
 }
 

@@ -25,7 +25,7 @@ final class GraphTests: XCTestCase {
 
     func testPullbacksAreAskedOnlyForNeededInputs() {
         // A custom op that records which of its inputs the walk asked cotangents for.
-        final class Log { var asked: [[Bool]] = [] }
+        final class Log { var asked: [NeededInputs] = [] }
         let log = Log()
         func tracked(_ a: Variable, _ b: Variable) -> Variable {
             Variable.record("tracked", a.value * b.value, inputs: [a, b]) { g, need in
@@ -38,9 +38,25 @@ final class GraphTests: XCTestCase {
         let fake = generatorWeight * 2
         let loss = tracked(fake, discriminatorWeight).sum()
         _ = gradients(of: loss, wrt: [generatorWeight])
-        XCTAssertEqual(log.asked, [[true, false]], "the discriminator-side cotangent must not be formed")
+        XCTAssertEqual(log.asked, [NeededInputs(0)], "the discriminator-side cotangent must not be formed")
         _ = gradients(of: loss, wrt: [discriminatorWeight])
-        XCTAssertEqual(log.asked.last, [false, true])
+        XCTAssertEqual(log.asked.last, NeededInputs(1))
+    }
+
+    func testNeededInputsBeyondSixtyFour() {
+        var needed = NeededInputs(0, 63)
+        needed.insert(64)
+        needed.insert(99)
+        XCTAssertEqual((0..<100).filter { needed[$0] }, [0, 63, 64, 99])
+        XCTAssertTrue(NeededInputs().isEmpty)
+        XCTAssertFalse(needed.isEmpty)
+        // A concatenation of 70 variables gets the gradient of each, the last ones included.
+        let parts = (0..<70).map { randomVariable([2], seed: 100 + $0) }
+        let weights = RandomGenerator(seed: 9).normal([140])
+        let loss = (concat(parts, axis: 0) * Variable(weights)).sum()
+        let g = gradients(of: loss, wrt: [parts[0], parts[69]])
+        XCTAssertEqual(g[0].value.scalars, Array(weights.scalars[0..<2]))
+        XCTAssertEqual(g[1].value.scalars, Array(weights.scalars[138..<140]))
     }
 
     func testGradientAccumulatesOverFanOut() {
