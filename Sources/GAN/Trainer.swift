@@ -257,8 +257,8 @@ public final class Trainer {
         s.lossD = lossD
         s.dReal = meanSigmoid(dReal)
         s.dFake = meanSigmoid(dFake)
-        s.accuracyReal = dReal.scalars.filter { $0 > 0 }.count.asFraction(of: dReal.count)
-        s.accuracyFake = dFake.scalars.filter { $0 < 0 }.count.asFraction(of: dFake.count)
+        s.accuracyReal = dReal.withUnsafeBufferPointer { p in p.count(where: { $0 > 0 }) }.asFraction(of: dReal.count)
+        s.accuracyFake = dFake.withUnsafeBufferPointer { p in p.count(where: { $0 < 0 }) }.asFraction(of: dFake.count)
         s.gradNormD = norm(gradsD)
         if !lossD.isFinite || !s.gradNormD.isFinite { s.nonFinite = true }
     }
@@ -291,7 +291,12 @@ public final class Trainer {
     }
 }
 
-func meanSigmoid(_ logits: Tensor) -> Float { logits.map { 1 / (1 + Foundation.exp(-$0)) }.meanAll() }
+/// Mean of σ(logits), without materialising σ (no allocation per step).
+func meanSigmoid(_ logits: Tensor) -> Float {
+    guard logits.count > 0 else { return .nan }
+    let sum = logits.withUnsafeBufferPointer { p in p.reduce(0.0) { $0 + Double(1 / (1 + Foundation.exp(-$1))) } }
+    return Float(Double(Float(sum)) / Double(logits.count))  // as Tensor.meanAll rounds
+}
 
 /// `√(Σ over all tensors of Σ x²)`, the global gradient norm.
 func norm(_ tensors: [Tensor]) -> Float {

@@ -22,7 +22,8 @@ public func gradients(
     } else {
         precondition(seed!.shape == output.shape, "gradients(of:wrt:): seed shape \(seed!.shape) differs from output shape \(output.shape)")
     }
-    let targets = Set(wrt.map(ObjectIdentifier.init))
+    var targets = Set<ObjectIdentifier>(minimumCapacity: wrt.count)
+    for v in wrt { targets.insert(ObjectIdentifier(v)) }
 
     // Topological order of the variables that require gradients (inputs before outputs), iteratively.
     var order = [Variable]()

@@ -90,13 +90,20 @@ extension Tensor {
         if let firstKept = keep.firstIndex(of: true), keep[firstKept...].allSatisfy({ $0 }),
            keep[..<firstKept].allSatisfy({ !$0 }) {
             let inner = out.count, outer = x.count / inner
+            // Columns in blocks of up to 1,024 Double accumulators on the stack (no heap allocation).
+            let columnBlock = 1024
             Parallel.forRanges(inner, costPerElement: outer) { r in
-                var acc = [Double](repeating: 0, count: r.count)
-                for i in 0..<outer {
-                    let row = src + i * inner + r.lowerBound
-                    for j in 0..<r.count { acc[j] += Double(row[j]) }
+                withUnsafeTemporaryAllocation(of: Double.self, capacity: Swift.min(r.count, columnBlock)) { acc in
+                    for start in stride(from: r.lowerBound, to: r.upperBound, by: columnBlock) {
+                        let width = Swift.min(columnBlock, r.upperBound - start)
+                        acc.update(repeating: 0)
+                        for i in 0..<outer {
+                            let row = src + i * inner + start
+                            for j in 0..<width { acc[j] += Double(row[j]) }
+                        }
+                        for j in 0..<width { dst[start + j] = Float(acc[j]) }
+                    }
                 }
-                for j in 0..<r.count { dst[r.lowerBound + j] = Float(acc[j]) }
             }
             return out
         }
