@@ -55,13 +55,18 @@ public final class Variable {
     /// Records the result of an op. `pullback(cotangent, needed)` returns the cotangent for each
     /// input (nil where `needed[i]` is false); it is written with differentiable ops so that
     /// gradients of gradients work.
+    ///
+    /// `inputs` and `pullback` are evaluated only when the op is recorded: with gradients off
+    /// (inference, a backward pass without `createGraph`) neither the array nor the closure's
+    /// context is allocated.
     public static func record(
-        _ op: String, _ value: Tensor, inputs: [Variable], pullback: @escaping Pullback
+        _ op: String, _ value: Tensor, inputs: @autoclosure () -> [Variable],
+        pullback: @autoclosure () -> Pullback
     ) -> Variable {
-        guard GradientMode.isEnabled, inputs.contains(where: { $0.requiresGradient }) else {
-            return Variable(value)
-        }
-        return Variable(value: value, op: op, inputs: inputs, pullback: pullback)
+        guard GradientMode.isEnabled else { return Variable(value) }
+        let inputs = inputs()
+        guard inputs.contains(where: { $0.requiresGradient }) else { return Variable(value) }
+        return Variable(value: value, op: op, inputs: inputs, pullback: pullback())
     }
 }
 

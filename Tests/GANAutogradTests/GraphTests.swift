@@ -43,6 +43,28 @@ final class GraphTests: XCTestCase {
         XCTAssertEqual(log.asked.last, NeededInputs(1))
     }
 
+    func testInputsAndPullbackAreBuiltOnlyWhenRecorded() {
+        final class Count { var inputs = 0, pullbacks = 0 }
+        let count = Count()
+        func op(_ a: Variable) -> Variable {
+            Variable.record(
+                "counted", a.value * 2, inputs: { count.inputs += 1; return [a] }(),
+                pullback: { () -> Variable.Pullback in
+                    count.pullbacks += 1
+                    return { g, _ in [g * 2] }
+                }())
+        }
+        let parameter = randomVariable([3], seed: 60)
+        _ = withoutGradients { op(parameter) }
+        XCTAssertEqual([count.inputs, count.pullbacks], [0, 0], "gradients off: nothing built")
+        _ = op(Variable(parameter.value))
+        XCTAssertEqual([count.inputs, count.pullbacks], [1, 0], "constant inputs: no pullback built")
+        let y = op(parameter)
+        XCTAssertEqual([count.inputs, count.pullbacks], [2, 1])
+        XCTAssertEqual(y.opName, "counted")
+        XCTAssertEqual(gradients(of: y.sum(), wrt: [parameter])[0].value, Tensor(shape: [3], repeating: 2))
+    }
+
     func testNeededInputsBeyondSixtyFour() {
         var needed = NeededInputs(0, 63)
         needed.insert(64)
