@@ -164,14 +164,19 @@ final class OneDNNConvolutions: @unchecked Sendable {
     }
 
     /// One argument of a convolution: the caller's plain array, and, when oneDNN chose another
-    /// layout, its blocked memory and the reorder between the two.
+    /// layout, its blocked memory and the conversion between the two: ``ChannelBlocking`` for
+    /// activations in `nChw16c` / `nChw8c`, a oneDNN reorder for anything else (the weights).
     private struct Argument {
         let index: Int32
         /// The layout oneDNN chose for this argument.
         var layout: dnnl_memory_desc_t
         let plain: dnnl_memory_t
+        /// The plain array's shape (NCHW or OIHW).
+        let shape: [Int]
         let blocked: dnnl_memory_t?
         let blockedFloats: Int
+        /// The channel block when ``ChannelBlocking`` converts this argument (then `reorder` is nil).
+        let channelBlock: Int
         let reorder: Kernel?
         let isOutput: Bool
 
@@ -241,19 +246,30 @@ final class OneDNNConvolutions: @unchecked Sendable {
             blockedWeight: UnsafeMutableRawPointer?
         ) {
             omp_set_num_threads(1)
+            func plainPointer(_ i: Int) -> UnsafeMutableRawPointer { i == 0 ? first : i == 1 ? second : output }
             BufferPool.withScratch(floats: scratchFloats) { base in
                 let reorderScratch = base + reorderScratchOffset
                 let weightIndex = weight.index
                 withUnsafeTemporaryAllocation(of: dnnl_exec_arg_t.self, capacity: 4) { args in
                     for (i, a) in arguments.enumerated() {
-                        check(dnnl_memory_set_data_handle(a.plain, i == 0 ? first : i == 1 ? second : output), "set data handle")
+                        check(dnnl_memory_set_data_handle(a.plain, plainPointer(i)), "set data handle")
                         var memory = a.plain
-                        if let blocked = a.blocked, let reorder = a.reorder {
+                        if let blocked = a.blocked {
                             if a.index == weightIndex, let blockedWeight {
                                 check(dnnl_memory_set_data_handle(blocked, blockedWeight), "set data handle")
                             } else {
-                                check(dnnl_memory_set_data_handle(blocked, UnsafeMutableRawPointer(base + blockedOffsets[i])), "set data handle")
-                                if !a.isOutput { run(reorder, from: a.plain, to: blocked, scratch: reorderScratch) }
+                                let inBlocked = base + blockedOffsets[i]
+                                check(dnnl_memory_set_data_handle(blocked, UnsafeMutableRawPointer(inBlocked)), "set data handle")
+                                if !a.isOutput {
+                                    if let reorder = a.reorder {
+                                        run(reorder, from: a.plain, to: blocked, scratch: reorderScratch)
+                                    } else {
+                                        let s = a.shape
+                                        ChannelBlocking.toBlocked(
+                                            plainPointer(i).assumingMemoryBound(to: Float.self), inBlocked,
+                                            images: s[0], channels: s[1], pixels: s[2] * s[3], block: a.channelBlock)
+                                    }
+                                }
                             }
                             memory = blocked
                         }
@@ -261,8 +277,16 @@ final class OneDNNConvolutions: @unchecked Sendable {
                     }
                     convolution.execute(stream, args, count: 3, scratch: base + convolutionScratchOffset)
                 }
-                for a in arguments where a.isOutput && !(a.index == weightIndex && blockedWeight != nil) {
-                    if let blocked = a.blocked, let reorder = a.reorder { run(reorder, from: blocked, to: a.plain, scratch: reorderScratch) }
+                for (i, a) in arguments.enumerated() where a.isOutput && !(a.index == weightIndex && blockedWeight != nil) {
+                    guard let blocked = a.blocked else { continue }
+                    if let reorder = a.reorder {
+                        run(reorder, from: blocked, to: a.plain, scratch: reorderScratch)
+                    } else {
+                        let s = a.shape
+                        ChannelBlocking.toPlain(
+                            base + blockedOffsets[i], plainPointer(i).assumingMemoryBound(to: Float.self),
+                            images: s[0], channels: s[1], pixels: s[2] * s[3], block: a.channelBlock)
+                    }
                 }
             }
         }
@@ -457,8 +481,21 @@ final class OneDNNConvolutions: @unchecked Sendable {
         var plain: dnnl_memory_t?
         guard dnnl_memory_create(&plain, &plainDescriptor, engine, nil) == dnnl_success, let plain else { return nil }
         if dnnl_memory_desc_equal(chosen, &plainDescriptor) != 0 {
-            return Argument(index: index, layout: chosen.pointee, plain: plain, blocked: nil, blockedFloats: 0, reorder: nil,
-                            isOutput: isOutput)
+            return Argument(index: index, layout: chosen.pointee, plain: plain, shape: shape, blocked: nil, blockedFloats: 0,
+                            channelBlock: 0, reorder: nil, isOutput: isOutput)
+        }
+        let bytes = dnnl_memory_desc_get_size(chosen)
+        // Activations in nChw16c / nChw8c are converted by ChannelBlocking, without a reorder primitive.
+        let isWeight = index == Int32(swiftgan_dnnl_arg_weights) || index == Int32(swiftgan_dnnl_arg_diff_weights)
+        for block in [16, 8] where !isWeight && shape[1] % block == 0 {
+            var candidate = dnnl_memory_desc_t()
+            guard swiftgan_dnnl_channel_blocked_md(
+                &candidate, Int32(shape[0]), Int32(shape[1]), Int32(shape[2]), Int32(shape[3]), Int32(block)) == dnnl_success,
+                dnnl_memory_desc_equal(chosen, &candidate) != 0 else { continue }
+            var blocked: dnnl_memory_t?
+            guard dnnl_memory_create(&blocked, chosen, engine, nil) == dnnl_success, let blocked else { break }
+            return Argument(index: index, layout: chosen.pointee, plain: plain, shape: shape, blocked: blocked,
+                            blockedFloats: (bytes + 3) / 4, channelBlock: block, reorder: nil, isOutput: isOutput)
         }
         var blocked: dnnl_memory_t?, reorderPD: dnnl_primitive_desc_t?, reorder: Kernel?
         let ok = withUnsafePointer(to: &plainDescriptor) { plainPointer in
@@ -474,9 +511,8 @@ final class OneDNNConvolutions: @unchecked Sendable {
             if let blocked { dnnl_memory_destroy(blocked) }
             return nil
         }
-        let bytes = dnnl_memory_desc_get_size(chosen)
-        return Argument(index: index, layout: chosen.pointee, plain: plain, blocked: blocked, blockedFloats: (bytes + 3) / 4,
-                        reorder: reorder, isOutput: isOutput)
+        return Argument(index: index, layout: chosen.pointee, plain: plain, shape: shape, blocked: blocked,
+                        blockedFloats: (bytes + 3) / 4, channelBlock: 0, reorder: reorder, isOutput: isOutput)
     }
 }
 
