@@ -12,7 +12,10 @@ public func batchNormTraining(_ x: Variable, weight: Variable?, bias: Variable?,
 {
     let (y, statistics) = NormalizationKernels.batchNormForward(
         x.value, weight: weight?.value, bias: bias?.value, epsilon: epsilon)
-    let inputs = [x] + [weight, bias].compactMap { $0 }
+    var inputs = [x]
+    inputs.reserveCapacity(3)
+    if let weight { inputs.append(weight) }
+    if let bias { inputs.append(bias) }
     let output = Variable.record("batchNorm", y, inputs: inputs) { g, needed in
         if GradientMode.isEnabled {
             // Vector-Jacobian product of the composite form, recorded: Σ composite ⊙ g.
@@ -23,6 +26,7 @@ public func batchNormTraining(_ x: Variable, weight: Variable?, bias: Variable?,
         let (dx, dw, db) = NormalizationKernels.batchNormBackward(
             g.value, input: x.value, weight: weight?.value, statistics: statistics)
         var grads: [Variable?] = [needed[0] ? Variable(dx) : nil]
+        grads.reserveCapacity(inputs.count)
         if let w = weight { grads.append(needed[grads.count] ? Variable(dw.reshaped(w.shape)) : nil) }
         if let b = bias { grads.append(needed[grads.count] ? Variable(db.reshaped(b.shape)) : nil) }
         return grads

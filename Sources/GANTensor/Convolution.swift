@@ -95,15 +95,21 @@ public enum ConvolutionKernels {
         }
     }
 
-    /// Scratch for one chunk: `rows × (images per chunk · OH · OW)` floats, written by the kernels.
-    private static func chunkScratch(rows: Int, _ g: Conv2dGeometry) -> Tensor {
-        Tensor(uninitializedShape: [rows * imagesPerChunk(g) * g.outHeight * g.outWidth])
+    /// Runs `body` with two scratch matrices for one chunk, `rowsA × (images per chunk · OH · OW)`
+    /// and `rowsB × …` floats, written by the kernels (one cached buffer, no objects).
+    private static func withChunkScratch<R>(
+        rows rowsA: Int, _ rowsB: Int, _ g: Conv2dGeometry,
+        _ body: (UnsafeMutablePointer<Float>, UnsafeMutablePointer<Float>) -> R
+    ) -> R {
+        let columns = imagesPerChunk(g) * g.outHeight * g.outWidth
+        let sizeA = (rowsA * columns + 15) / 16 * 16     // keeps the second matrix 64-byte aligned
+        return BufferPool.withScratch(floats: sizeA + rowsB * columns) { body($0, $0 + sizeA) }
     }
 
     /// `y[n, oc, oh, ow] = Σ_{c,i,j} w[oc, c, i, j] · x[n, c, oh·s−p+i, ow·s−p+j]`.
     /// x: [N, C, H, W], w: [OC, C, kH, kW] → y: [N, OC, OH, OW].
     public static func conv2dForward(input x: Tensor, weight w: Tensor, geometry g: Conv2dGeometry) -> Tensor {
-        check(x.shape, g.inputShape, "input", g); check(w.shape, g.weightShape, "weight", g)
+        checkInput(x.shape, "input", g); checkWeight(w.shape, g)
         let y = Tensor(uninitializedShape: g.outputShape)
         if runOneDNNConvolution(.forward, g, x.pointer, w.pointer, y.storage.pointer) { return y }
         if g.isFullyConnected {
@@ -113,14 +119,15 @@ public enum ConvolutionKernels {
             return y
         }
         let ohw = g.outHeight * g.outWidth
-        let col = chunkScratch(rows: g.patchSize, g), y2 = chunkScratch(rows: g.outChannels, g)
-        forEachChunk(g) { images, cols in
-            im2col(x, g, images: images, into: col.storage.pointer)
-            // y2[OC, nb·OHW] = w[OC, CKK] · col[CKK, nb·OHW]
-            BLAS.gemm(
-                transposeA: false, transposeB: false, m: g.outChannels, n: cols, k: g.patchSize,
-                a: w.pointer, lda: g.patchSize, b: col.pointer, ldb: cols, c: y2.storage.pointer, ldc: cols)
-            channelMajorToBatchMajor(y2.pointer, into: y.storage.pointer, images: images, channels: g.outChannels, plane: ohw)
+        withChunkScratch(rows: g.patchSize, g.outChannels, g) { col, y2 in
+            forEachChunk(g) { images, cols in
+                im2col(x, g, images: images, into: col)
+                // y2[OC, nb·OHW] = w[OC, CKK] · col[CKK, nb·OHW]
+                BLAS.gemm(
+                    transposeA: false, transposeB: false, m: g.outChannels, n: cols, k: g.patchSize,
+                    a: w.pointer, lda: g.patchSize, b: col, ldb: cols, c: y2, ldc: cols)
+                channelMajorToBatchMajor(y2, into: y.storage.pointer, images: images, channels: g.outChannels, plane: ohw)
+            }
         }
         return y
     }
@@ -128,7 +135,7 @@ public enum ConvolutionKernels {
     /// Gradient of ``conv2dForward`` with respect to its input (also the forward pass of a
     /// transposed convolution). dy: [N, OC, OH, OW], w: [OC, C, kH, kW] → dx: [N, C, H, W].
     public static func conv2dBackwardInput(outputGradient dy: Tensor, weight w: Tensor, geometry g: Conv2dGeometry) -> Tensor {
-        check(dy.shape, g.outputShape, "output gradient", g); check(w.shape, g.weightShape, "weight", g)
+        checkOutput(dy.shape, "output gradient", g); checkWeight(w.shape, g)
         let dx = Tensor(uninitializedShape: g.inputShape)
         if runOneDNNConvolution(.backwardInput, g, dy.pointer, w.pointer, dx.storage.pointer) { return dx }
         if g.isFullyConnected {
@@ -138,14 +145,15 @@ public enum ConvolutionKernels {
             return dx
         }
         let ohw = g.outHeight * g.outWidth
-        let dy2 = chunkScratch(rows: g.outChannels, g), dcol = chunkScratch(rows: g.patchSize, g)
-        forEachChunk(g) { images, cols in
-            batchMajorToChannelMajor(dy.pointer, into: dy2.storage.pointer, images: images, channels: g.outChannels, plane: ohw)
-            // dcol[CKK, nb·OHW] = wᵀ[CKK, OC] · dy2[OC, nb·OHW]
-            BLAS.gemm(
-                transposeA: true, transposeB: false, m: g.patchSize, n: cols, k: g.outChannels,
-                a: w.pointer, lda: g.patchSize, b: dy2.pointer, ldb: cols, c: dcol.storage.pointer, ldc: cols)
-            col2im(dcol.pointer, g, images: images, into: dx.storage.pointer)
+        withChunkScratch(rows: g.outChannels, g.patchSize, g) { dy2, dcol in
+            forEachChunk(g) { images, cols in
+                batchMajorToChannelMajor(dy.pointer, into: dy2, images: images, channels: g.outChannels, plane: ohw)
+                // dcol[CKK, nb·OHW] = wᵀ[CKK, OC] · dy2[OC, nb·OHW]
+                BLAS.gemm(
+                    transposeA: true, transposeB: false, m: g.patchSize, n: cols, k: g.outChannels,
+                    a: w.pointer, lda: g.patchSize, b: dy2, ldb: cols, c: dcol, ldc: cols)
+                col2im(dcol, g, images: images, into: dx.storage.pointer)
+            }
         }
         return dx
     }
@@ -153,7 +161,7 @@ public enum ConvolutionKernels {
     /// Gradient of ``conv2dForward`` with respect to its weight, summed over the chunks in order.
     /// x: [N, C, H, W], dy: [N, OC, OH, OW] → dw: [OC, C, kH, kW].
     public static func conv2dBackwardWeight(input x: Tensor, outputGradient dy: Tensor, geometry g: Conv2dGeometry) -> Tensor {
-        check(x.shape, g.inputShape, "input", g); check(dy.shape, g.outputShape, "output gradient", g)
+        checkInput(x.shape, "input", g); checkOutput(dy.shape, "output gradient", g)
         let dw = Tensor(uninitializedShape: g.weightShape)
         if runOneDNNConvolution(.backwardWeight, g, x.pointer, dy.pointer, dw.storage.pointer) { return dw }
         if g.isFullyConnected {
@@ -163,15 +171,16 @@ public enum ConvolutionKernels {
             return dw
         }
         let ohw = g.outHeight * g.outWidth
-        let col = chunkScratch(rows: g.patchSize, g), dy2 = chunkScratch(rows: g.outChannels, g)
-        forEachChunk(g) { images, cols in
-            im2col(x, g, images: images, into: col.storage.pointer)
-            batchMajorToChannelMajor(dy.pointer, into: dy2.storage.pointer, images: images, channels: g.outChannels, plane: ohw)
-            // dw[OC, CKK] (+)= dy2[OC, nb·OHW] · colᵀ[nb·OHW, CKK]
-            BLAS.gemm(
-                transposeA: false, transposeB: true, m: g.outChannels, n: g.patchSize, k: cols,
-                a: dy2.pointer, lda: cols, b: col.pointer, ldb: cols,
-                beta: images.lowerBound == 0 ? 0 : 1, c: dw.storage.pointer, ldc: g.patchSize)
+        withChunkScratch(rows: g.patchSize, g.outChannels, g) { col, dy2 in
+            forEachChunk(g) { images, cols in
+                im2col(x, g, images: images, into: col)
+                batchMajorToChannelMajor(dy.pointer, into: dy2, images: images, channels: g.outChannels, plane: ohw)
+                // dw[OC, CKK] (+)= dy2[OC, nb·OHW] · colᵀ[nb·OHW, CKK]
+                BLAS.gemm(
+                    transposeA: false, transposeB: true, m: g.outChannels, n: g.patchSize, k: cols,
+                    a: dy2, lda: cols, b: col, ldb: cols,
+                    beta: images.lowerBound == 0 ? 0 : 1, c: dw.storage.pointer, ldc: g.patchSize)
+            }
         }
         return dw
     }
@@ -280,7 +289,22 @@ public enum ConvolutionKernels {
         }
     }
 
-    private static func check(_ got: [Int], _ expected: [Int], _ what: String, _ g: Conv2dGeometry) {
-        precondition(got == expected, "conv2d: \(what) has shape \(got), expected \(expected) for \(g)")
+    /// Checks `got` against the 4-D shape `expected` without building an array for it (this
+    /// runs on every call): `expected` is only formed for the error message.
+    private static func check(
+        _ got: [Int], _ expected: @autoclosure () -> [Int], _ d0: Int, _ d1: Int, _ d2: Int, _ d3: Int,
+        _ what: String, _ g: Conv2dGeometry
+    ) {
+        let matches = got.count == 4 && got[0] == d0 && got[1] == d1 && got[2] == d2 && got[3] == d3
+        precondition(matches, "conv2d: \(what) has shape \(got), expected \(expected()) for \(g)")
+    }
+    private static func checkInput(_ got: [Int], _ what: String, _ g: Conv2dGeometry) {
+        check(got, g.inputShape, g.batch, g.inChannels, g.inHeight, g.inWidth, what, g)
+    }
+    private static func checkOutput(_ got: [Int], _ what: String, _ g: Conv2dGeometry) {
+        check(got, g.outputShape, g.batch, g.outChannels, g.outHeight, g.outWidth, what, g)
+    }
+    private static func checkWeight(_ got: [Int], _ g: Conv2dGeometry) {
+        check(got, g.weightShape, g.outChannels, g.inChannels, g.kernelHeight, g.kernelWidth, "weight", g)
     }
 }

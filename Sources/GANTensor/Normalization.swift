@@ -24,8 +24,9 @@ public enum NormalizationKernels {
         -> (output: Tensor, statistics: Statistics)
     {
         let (n, c, p) = dimensions(x)
-        let mean = Tensor(uninitializedShape: [c]), variance = Tensor(uninitializedShape: [c])
-        let invStd = Tensor(uninitializedShape: [c]), y = Tensor(uninitializedShape: x.shape)
+        let channelShape = [c]  // one shape array shared by the three statistics
+        let mean = Tensor(uninitializedShape: channelShape), variance = Tensor(uninitializedShape: channelShape)
+        let invStd = Tensor(uninitializedShape: channelShape), y = Tensor(uninitializedShape: x.shape)
         let src = x.pointer, dst = y.storage.pointer
         let pm = mean.storage.pointer, pv = variance.storage.pointer, pi = invStd.storage.pointer
         let w = weight?.pointer, b = bias?.pointer
@@ -63,7 +64,8 @@ public enum NormalizationKernels {
         precondition(dy.shape == x.shape, "batchNorm backward: gradient shape \(dy.shape) differs from input shape \(x.shape)")
         let (n, c, p) = dimensions(x)
         let dx = Tensor(uninitializedShape: x.shape)
-        let dw = Tensor(uninitializedShape: [c]), db = Tensor(uninitializedShape: [c])
+        let channelShape = [c]
+        let dw = Tensor(uninitializedShape: channelShape), db = Tensor(uninitializedShape: channelShape)
         let px = x.pointer, pg = dy.pointer, pdx = dx.storage.pointer
         let pdw = dw.storage.pointer, pdb = db.storage.pointer
         let pm = s.mean.pointer, pi = s.inverseStandardDeviation.pointer, w = weight?.pointer
