@@ -96,14 +96,18 @@ public enum ConvolutionKernels {
     }
 
     /// Runs `body` with two scratch matrices for one chunk, `rowsA × (images per chunk · OH · OW)`
-    /// and `rowsB × …` floats, written by the kernels (one cached buffer, no objects).
+    /// and `rowsB × …` floats, written by the kernels: cached buffers, no objects. Two buffers,
+    /// not one of the summed size: a matrix often has the size of an activation (for sampling,
+    /// the 128-channel `dy` chunk is the whole `[1000, 128, 14, 14]` layer) and then reuses its
+    /// cached buffer; one combined size was new and raised sampling's peak by 100 MB.
     private static func withChunkScratch<R>(
         rows rowsA: Int, _ rowsB: Int, _ g: Conv2dGeometry,
         _ body: (UnsafeMutablePointer<Float>, UnsafeMutablePointer<Float>) -> R
     ) -> R {
         let columns = imagesPerChunk(g) * g.outHeight * g.outWidth
-        let sizeA = (rowsA * columns + 15) / 16 * 16     // keeps the second matrix 64-byte aligned
-        return BufferPool.withScratch(floats: sizeA + rowsB * columns) { body($0, $0 + sizeA) }
+        return BufferPool.withScratch(floats: rowsA * columns) { a in
+            BufferPool.withScratch(floats: rowsB * columns) { b in body(a, b) }
+        }
     }
 
     /// `y[n, oc, oh, ow] = Σ_{c,i,j} w[oc, c, i, j] · x[n, c, oh·s−p+i, ow·s−p+j]`.
