@@ -3,7 +3,6 @@ import Accelerate
 #else
 import CBLAS
 #endif
-import Dispatch
 import Foundation
 
 /// The one boundary to the system BLAS (OpenBLAS or oneDNN's sgemm on Linux, Accelerate on macOS).

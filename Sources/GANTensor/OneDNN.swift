@@ -75,8 +75,10 @@ enum OneDNN {
 /// beat im2col + GEMM about twofold (DCGAN's 64→128 and 128→256 stride-2 layers; see README).
 ///
 /// oneDNN picks blocked layouts (`nChw16c`, `OIhw16i16o`, …) for its kernels; each call wraps the
-/// caller's NCHW / OIHW arrays, reorders inputs into blocked scratch taken from ``BufferPool``,
-/// runs the primitive and reorders the output back. Primitives are built once per
+/// caller's NCHW / OIHW arrays, converts inputs into blocked scratch taken from ``BufferPool``,
+/// runs the primitive and converts the output back: activations with ``ChannelBlocking`` (every
+/// oneDNN execution allocates on the heap, so reorder primitives would add two per part), the
+/// weight with a oneDNN reorder once per call. Primitives are built once per
 /// (geometry, pass, worker) and kept.
 ///
 /// Threads: the batch is cut into parts (``imagesPerPart(batch:)``) and SwiftGAN's workers run

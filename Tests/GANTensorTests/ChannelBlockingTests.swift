@@ -2,9 +2,10 @@ import XCTest
 @testable import GANTensor
 
 final class ChannelBlockingTests: XCTestCase {
-    /// blocked[n][g][p][j] = plain[n][g·b + j][p], checked element by element, and back.
+    /// blocked[n][g][p][j] = plain[n][g·b + j][p], checked element by element, and back: the SIMD
+    /// paths (blocks of 16 and 8, pixel counts with and without a remainder) and the scalar one.
     func testLayoutFormulaAndRoundTrip() {
-        for (images, channels, pixels, block) in [(3, 32, 7 * 5, 16), (2, 24, 13, 8), (1, 16, 1, 16)] {
+        for (images, channels, pixels, block) in [(3, 32, 7 * 5, 16), (2, 24, 13, 8), (1, 16, 1, 16), (1, 16, 33, 16), (2, 12, 17, 4)] {
             let count = images * channels * pixels
             let plain = RandomGenerator(seed: UInt64(count)).normal([count])
             var blocked = [Float](repeating: .nan, count: count)
