@@ -90,8 +90,9 @@ extension Tensor {
         if let firstKept = keep.firstIndex(of: true), keep[firstKept...].allSatisfy({ $0 }),
            keep[..<firstKept].allSatisfy({ !$0 }) {
             let inner = out.count, outer = x.count / inner
-            // Columns in blocks of up to 1,024 Double accumulators on the stack (no heap allocation).
-            let columnBlock = 1024
+            // Columns in blocks of 128 Double accumulators: 1 KiB, which the standard library
+            // keeps on the stack (the 1,024 of the first version went to the heap).
+            let columnBlock = 128
             Parallel.forRanges(inner, costPerElement: outer) { r in
                 withUnsafeTemporaryAllocation(of: Double.self, capacity: Swift.min(r.count, columnBlock)) { acc in
                     for start in stride(from: r.lowerBound, to: r.upperBound, by: columnBlock) {
