@@ -76,10 +76,10 @@ extension Variable: CustomStringConvertible {
 
 /// Which inputs of a recorded op need a cotangent: `needed[i]` for input `i`. A bit set, so
 /// asking costs no heap allocation in the backward pass (ops with more than 64 inputs, such as
-/// a long `concat`, keep the rest in an array).
+/// a long `concat`, keep the rest in a set).
 public struct NeededInputs: Equatable, Sendable {
     private var bits: UInt64 = 0
-    private var beyond64: [Int] = []
+    private var beyond64: Set<Int> = []
 
     /// True when input `i` needs a cotangent.
     public subscript(i: Int) -> Bool { i < 64 ? bits & (1 << UInt64(i)) != 0 : beyond64.contains(i) }
@@ -90,7 +90,7 @@ public struct NeededInputs: Equatable, Sendable {
     /// No input needed.
     public init() {}
 
-    /// Inputs `indices` marked as needed (for tests and hand-written pullbacks).
+    /// Inputs `first` and `more` marked as needed (for tests and hand-written pullbacks).
     public init(_ first: Int, _ more: Int...) {
         insert(first)
         for i in more { insert(i) }
@@ -99,7 +99,7 @@ public struct NeededInputs: Equatable, Sendable {
     /// Marks input `i` as needed.
     public mutating func insert(_ i: Int) {
         precondition(i >= 0, "NeededInputs: negative input index \(i)")
-        if i < 64 { bits |= 1 << UInt64(i) } else if !beyond64.contains(i) { beyond64.append(i) }
+        if i < 64 { bits |= 1 << UInt64(i) } else { beyond64.insert(i) }
     }
 }
 

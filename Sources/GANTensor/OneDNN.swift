@@ -96,12 +96,16 @@ enum OneDNN {
 final class OneDNNConvolutions: @unchecked Sendable {
     static let shared: OneDNNConvolutions? = OneDNNConvolutions()
 
-    /// Images per part of a batch of `batch` (the last part takes the remainder): 32, or an
-    /// eighth of a larger batch, so sampling 1,000 images makes 8 calls per layer, not 32 (each
-    /// call costs a few heap allocations inside oneDNN). Depends on the batch only. (Parts of
-    /// 32 ran dcgan28 at batch 64 and 128 4–7% faster than parts of 16 once activations were
-    /// converted by ChannelBlocking, with a fifth fewer allocations.)
-    static func imagesPerPart(batch: Int) -> Int { max(32, (batch + 7) / 8) }
+    /// Images per part of a batch of `batch` (the last part takes the remainder):
+    /// ``minimumImagesPerPart``, or an eighth of a larger batch, so sampling 1,000 images makes 8
+    /// calls per layer, not 32 (each call costs a few heap allocations inside oneDNN). Depends on
+    /// the batch and the machine, never on ``Parallel/threadCount``.
+    static func imagesPerPart(batch: Int) -> Int { max(minimumImagesPerPart, (batch + 7) / 8) }
+
+    /// 32 images on machines with at most 2 cores, where parts of 32 ran dcgan28 at batch 64
+    /// 4–13% faster than parts of 16 (5 of 6 alternating pairs) with a fifth fewer allocations;
+    /// 16 on larger machines, so a batch of 64 still gives four workers a part each.
+    static let minimumImagesPerPart = ProcessInfo.processInfo.activeProcessorCount > 2 ? 16 : 32
 
     /// Geometries oneDNN runs: both channel counts multiples of 16 (no padded blocks), not a
     /// plain matrix product, and the PyTorch output size reachable with non-negative padding

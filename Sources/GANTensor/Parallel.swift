@@ -36,20 +36,26 @@ public enum Parallel {
         }
     }
 
-    /// Calls `body(0)`, …, `body(workers - 1)`, each on its own thread of ``WorkerPool``
-    /// (`body(0)` on the caller's), and returns when all have returned. One heap allocation per
-    /// call: `withoutActuallyEscaping`, which hands the non-escaping `body` to the other threads,
-    /// boxes it (Swift offers no other way to share a non-escaping closure).
+    /// Calls `body(0)`, …, `body(workers - 1)` on ``threadCount`` threads at most (the pool's
+    /// and the caller's: worker `w` runs on thread `w mod threadCount`, worker 0 on the caller's)
+    /// and returns when all have returned. One heap allocation per call:
+    /// `withoutActuallyEscaping`, which hands the non-escaping `body` to the other threads, boxes
+    /// it (Swift offers no other way to share a non-escaping closure).
     ///
     /// When the pool is already running a call (a nested call from inside `body`, or a second
     /// thread calling at the same time) the calls run one after another on the caller's thread
     /// instead: callers divide work so that the split never changes a result.
     public static func perform(_ workers: Int, _ body: (Int) -> Void) {
-        if workers <= 1 {
-            if workers == 1 { body(0) }
-            return
+        let threads = min(workers, max(1, threadCount))
+        if threads <= 1 {
+            for w in 0..<max(workers, 0) { body(w) }
+        } else if threads == workers {
+            WorkerPool.shared.run(workers, body)
+        } else {
+            WorkerPool.shared.run(threads) { t in
+                for w in stride(from: t, to: workers, by: threads) { body(w) }
+            }
         }
-        WorkerPool.shared.run(workers, body)
     }
 }
 
@@ -57,7 +63,8 @@ public enum Parallel {
 /// work item (`DispatchQueue.concurrentPerform` allocated two blocks per call, 15% of the heap
 /// allocations of an MLP GAN step; this pool one, see ``Parallel/perform(_:_:)``).
 /// The caller is worker 0; helpers 1, 2, … sleep on a condition variable until a call needs
-/// them. Helpers are started on first use, as many as the largest call asked for, and never stop.
+/// them. Helpers are started on first use, as many as the largest call asked for (at most
+/// ``Parallel/threadCount`` − 1), and never stop.
 final class WorkerPool: @unchecked Sendable {
     static let shared = WorkerPool()
 

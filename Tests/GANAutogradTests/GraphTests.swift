@@ -70,6 +70,7 @@ final class GraphTests: XCTestCase {
         needed.insert(64)
         needed.insert(99)
         XCTAssertEqual((0..<100).filter { needed[$0] }, [0, 63, 64, 99])
+        XCTAssertEqual(NeededInputs(70, 65), NeededInputs(65, 70), "equality ignores insertion order")
         XCTAssertTrue(NeededInputs().isEmpty)
         XCTAssertFalse(needed.isEmpty)
         // A concatenation of 70 variables gets the gradient of each, the last ones included.

@@ -68,8 +68,9 @@ final class OneDNNConvolutionTests: XCTestCase {
     /// gradient adds the parts' partial sums in part order.
     func testBitIdenticalForAnyThreadCount() {
         let rng = RandomGenerator(seed: 92)
-        XCTAssertEqual(OneDNNConvolutions.imagesPerPart(batch: 67), 32)
-        let g = Conv2dGeometry(batch: 2 * OneDNNConvolutions.imagesPerPart(batch: 67) + 3, inChannels: 32, inHeight: 9, inWidth: 9,
+        let perPart = OneDNNConvolutions.minimumImagesPerPart
+        XCTAssertEqual(OneDNNConvolutions.imagesPerPart(batch: 2 * perPart + 3), perPart)
+        let g = Conv2dGeometry(batch: 2 * perPart + 3, inChannels: 32, inHeight: 9, inWidth: 9,
                                outChannels: 16, kernel: (4, 4), stride: (2, 2), padding: (1, 1))
         let x = rng.normal(g.inputShape), weight = rng.normal(g.weightShape), dy = rng.normal(g.outputShape)
         let saved = Parallel.threadCount

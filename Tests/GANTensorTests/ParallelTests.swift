@@ -13,6 +13,9 @@ private func currentThread() -> UInt {
 
 final class ParallelTests: XCTestCase {
     func testPerformRunsEveryWorkerOnceOnDistinctThreads() {
+        let saved = Parallel.threadCount
+        defer { Parallel.threadCount = saved }
+        Parallel.threadCount = 5
         for workers in [2, 3, 5, 2] {
             var seen = [Int](repeating: 0, count: workers)
             var threads = [UInt](repeating: 0, count: workers)
@@ -28,6 +31,26 @@ final class ParallelTests: XCTestCase {
             XCTAssertEqual(Set(threads).count, workers, "each worker of a \(workers)-worker call has its own thread")
             XCTAssertEqual(threads[0], currentThread(), "worker 0 is the caller")
         }
+    }
+
+    func testMoreWorkersThanThreadsShareTheThreads() {
+        let saved = Parallel.threadCount
+        defer { Parallel.threadCount = saved }
+        Parallel.threadCount = 2
+        var seen = [Int](repeating: 0, count: 13)
+        var threads = [UInt](repeating: 0, count: 13)
+        seen.withUnsafeMutableBufferPointer { seen in
+            threads.withUnsafeMutableBufferPointer { threads in
+                Parallel.perform(13) { w in
+                    seen[w] += 1
+                    threads[w] = currentThread()
+                }
+            }
+        }
+        XCTAssertEqual(seen, [Int](repeating: 1, count: 13))
+        XCTAssertEqual(Set(threads).count, 2, "13 workers on 2 threads")
+        XCTAssertEqual(threads[0], currentThread())
+        XCTAssertTrue(stride(from: 0, to: 13, by: 2).allSatisfy { threads[$0] == threads[0] }, "worker w on thread w mod 2")
     }
 
     func testNestedCallRunsSeriallyInsideTheOuterOne() {
