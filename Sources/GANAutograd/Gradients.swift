@@ -26,9 +26,12 @@ public func gradients(
     for v in wrt { targets.insert(ObjectIdentifier(v)) }
 
     // Topological order of the variables that require gradients (inputs before outputs), iteratively.
+    // Sized for a typical training graph, so they do not grow step by step.
     var order = [Variable]()
+    order.reserveCapacity(256)
     var visited = Set<ObjectIdentifier>(minimumCapacity: 256)
     var stack: [(Variable, Bool)] = [(output, false)]
+    stack.reserveCapacity(256)
     while let (v, expanded) = stack.popLast() {
         let id = ObjectIdentifier(v)
         if expanded { order.append(v); continue }

@@ -12,11 +12,13 @@ extension Variable {
     /// Sum over `axes` (negative axes count from the end); reduced axes kept as 1 when `keepDims`.
     public func sum(axes: [Int], keepDims: Bool = false) -> Variable {
         let source = shape
-        let kept = value.sum(axes: axes, keepDims: true)
-        let out = keepDims ? kept : value.sum(axes: axes, keepDims: false)
-        let keptShape = kept.shape
+        // One reduction (this summed twice when `keepDims` was false: once more for the shape
+        // the pullback needs, which it now works out itself).
+        let out = value.sum(axes: axes, keepDims: keepDims)
         return Variable.record("sumAxes", out, inputs: [self]) { g, _ in
-            [g.reshaped(keptShape).broadcast(to: source)]
+            var keptShape = source
+            for a in axes { keptShape[a < 0 ? a + source.count : a] = 1 }
+            return [g.reshaped(keptShape).broadcast(to: source)]
         }
     }
 

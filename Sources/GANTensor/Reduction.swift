@@ -58,7 +58,10 @@ extension Tensor {
         }
         let reduced = Tensor.reduceSum(self, keep: keep)
         if keepDims { return reduced }
-        return reduced.reshaped(zip(shape, keep).filter { $0.1 }.map { $0.0 })
+        var dropped = [Int]()
+        dropped.reserveCapacity(rank)
+        for (extent, kept) in zip(shape, keep) where kept { dropped.append(extent) }
+        return reduced.reshaped(dropped)
     }
 
     /// Sums `self` down to `target`, the inverse of broadcasting `target` up to `self.shape`:
