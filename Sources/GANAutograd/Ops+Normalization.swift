@@ -63,7 +63,7 @@ public func batchNormInference(_ x: Variable, mean: Tensor, variance: Tensor, we
 /// `scale`, `shift`: `[C]`; one pass (``NormalizationKernels/channelAffine(_:scale:shift:)``).
 public func channelAffine(_ x: Variable, scale: Variable, shift: Variable?) -> Variable {
     let y = NormalizationKernels.channelAffine(x.value, scale: scale.value, shift: shift?.value)
-    let inputs = [x, scale] + (shift.map { [$0] } ?? [])
+    let inputs = shift.map { [x, scale, $0] } ?? [x, scale]
     return Variable.record("channelAffine", y, inputs: inputs) { g, needed in
         let axes = x.rank == 2 ? [0] : [0, 2, 3]
         return [

@@ -14,13 +14,11 @@ public enum ChannelBlocking {
         images: Int, channels: Int, pixels: Int, block: Int
     ) {
         precondition(block > 0 && channels % block == 0, "ChannelBlocking: \(channels) channels in blocks of \(block)")
+        // The common blocks as constants, so the inlined inner loop has a fixed length.
         switch block {
-        case 16: toBlocked(plain, blocked, images: images, channels: channels, pixels: pixels, SIMD16<Float>.self)
-        case 8: toBlocked(plain, blocked, images: images, channels: channels, pixels: pixels, SIMD8<Float>.self)
-        default:
-            forEachGroup(images: images, channels: channels, pixels: pixels, block: block) { planes, tile in
-                for q in 0..<pixels { for j in 0..<block { blocked[tile + q * block + j] = plain[planes + j * pixels + q] } }
-            }
+        case 16: gatherRows(plain, blocked, images: images, channels: channels, pixels: pixels, block: 16)
+        case 8: gatherRows(plain, blocked, images: images, channels: channels, pixels: pixels, block: 8)
+        default: gatherRows(plain, blocked, images: images, channels: channels, pixels: pixels, block: block)
         }
     }
 
@@ -41,14 +39,13 @@ public enum ChannelBlocking {
     }
 
     /// Pixel by pixel: its `block` channels gathered from the planes into one contiguous row of
-    /// the tile (a fixed-size inner loop the compiler vectorises; 2.2× faster here than
-    /// walking plane by plane with strided stores).
+    /// the tile (with a constant `block`, a fixed-size inner loop the compiler vectorises; 2.2×
+    /// faster here than walking plane by plane with strided stores).
     @inline(__always)
-    private static func toBlocked<V: SIMD>(
+    private static func gatherRows(
         _ plain: UnsafePointer<Float>, _ blocked: UnsafeMutablePointer<Float>,
-        images: Int, channels: Int, pixels: Int, _: V.Type
-    ) where V.Scalar == Float {
-        let block = V.scalarCount
+        images: Int, channels: Int, pixels: Int, block: Int
+    ) {
         forEachGroup(images: images, channels: channels, pixels: pixels, block: block) { planes, tile in
             let source = plain + planes, row = blocked + tile
             for q in 0..<pixels {

@@ -98,7 +98,7 @@ final class OneDNNConvolutions: @unchecked Sendable {
 
     /// Images per part of a batch of `batch` (the last part takes the remainder):
     /// ``minimumImagesPerPart``, or an eighth of a larger batch, so sampling 1,000 images makes 8
-    /// calls per layer, not 32 (each call costs a few heap allocations inside oneDNN). Depends on
+    /// calls per layer, not 32 or 63 (each call costs a few heap allocations inside oneDNN). Depends on
     /// the batch and the machine, never on ``Parallel/threadCount``.
     static func imagesPerPart(batch: Int) -> Int { max(minimumImagesPerPart, (batch + 7) / 8) }
 
@@ -111,8 +111,9 @@ final class OneDNNConvolutions: @unchecked Sendable {
     /// plain matrix product, and the PyTorch output size reachable with non-negative padding
     /// on the bottom/right.
     static func takes(_ g: Conv2dGeometry) -> Bool {
-        !g.isFullyConnected && g.inChannels % 16 == 0 && g.outChannels % 16 == 0
-            && bottomRightPadding(g).height >= 0 && bottomRightPadding(g).width >= 0
+        let padding = bottomRightPadding(g)
+        return !g.isFullyConnected && g.inChannels % 16 == 0 && g.outChannels % 16 == 0
+            && padding.height >= 0 && padding.width >= 0
     }
 
     /// oneDNN wants `OH = (H + top + bottom − kH) / sH + 1` exactly; PyTorch's floor division may

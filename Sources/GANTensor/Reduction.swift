@@ -16,7 +16,8 @@ extension Tensor {
         let block = 4096, blocks = (count + block - 1) / block
         guard blocks > 0 else { return 0 }
         let src = pointer
-        // Block sums on the stack (a few KB for millions of values): no heap allocation per call.
+        // Block sums in a temporary: on the stack up to 128 blocks (512 Ki values; the standard
+        // library keeps 1 KiB there), a heap temporary for larger tensors.
         return withUnsafeTemporaryAllocation(of: Double.self, capacity: blocks) { out in
             let dst = out.baseAddress!
             Parallel.forRanges(blocks, costPerElement: block) { r in

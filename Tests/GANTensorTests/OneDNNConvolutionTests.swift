@@ -19,7 +19,7 @@ final class OneDNNConvolutionTests: XCTestCase {
 
     /// Each pass with oneDNN and with im2col + GEMM on the same data, over wide geometries with
     /// odd sizes, strides 1–3 (different per axis), padding 0–2, non-square kernels, batch 1–3
-    /// (and 35: three parts of the batch, the last one short),
+    /// (and 35: several parts of the batch, the last one short),
     /// 16–48 channels, and sizes where PyTorch's floor division leaves input rows unused.
     func testAgreesWithIm2colGEMMOverManyGeometries() throws {
         let rng = RandomGenerator(seed: 91)
