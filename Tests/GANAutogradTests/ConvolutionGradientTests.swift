@@ -188,4 +188,19 @@ final class ConvolutionGradientTests: XCTestCase {
             }
         }
     }
+
+    /// The per-channel affine map behind evaluation-mode batch norm, checked on its own: with
+    /// and without a shift, on [N, C] and odd [N, C, H, W].
+    func testChannelAffineGradients() {
+        for shape in [[3, 4, 3, 5], [5, 4]] {
+            let x = randomVariable(shape, seed: 75)
+            let scale = randomVariable([4], seed: 76), shift = randomVariable([4], seed: 77)
+            assertGradientsMatchFiniteDifferences(wrt: [x, scale, shift], "channelAffine \(shape)") {
+                channelAffine(x, scale: scale, shift: shift)
+            }
+            assertGradientsMatchFiniteDifferences(wrt: [x, scale], "channelAffine without shift \(shape)") {
+                channelAffine(x, scale: scale, shift: nil)
+            }
+        }
+    }
 }
