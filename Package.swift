@@ -21,6 +21,8 @@ let package = Package(
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        // Atomics for the worker pool's spin-then-sleep hand-off (macOS 13 predates `Synchronization`).
+        .package(url: "https://github.com/apple/swift-atomics", from: "1.3.0"),
     ],
     targets: [
         // Native libraries from the system: OpenBLAS (Linux; macOS uses Accelerate), oneDNN (Linux) and zlib.
@@ -38,6 +40,7 @@ let package = Package(
             dependencies: [
                 .target(name: "CBLAS", condition: .when(platforms: [.linux])),
                 .target(name: "CDNNL", condition: .when(platforms: [.linux])),
+                .product(name: "Atomics", package: "swift-atomics"),
             ]),
         .target(name: "GANAutograd", dependencies: ["GANTensor"]),
         .target(name: "GANNN", dependencies: ["GANAutograd"]),

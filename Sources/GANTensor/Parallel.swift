@@ -4,6 +4,7 @@ import Glibc
 import Darwin
 #endif
 import Foundation
+import Atomics
 
 /// Splits loops over large tensors across the machine's cores.
 ///
@@ -62,29 +63,45 @@ public enum Parallel {
 /// Threads that stay alive between parallel loops, so that starting one costs no thread and no
 /// work item (`DispatchQueue.concurrentPerform` allocated two blocks per call, 15% of the heap
 /// allocations of an MLP GAN step; this pool one, see ``Parallel/perform(_:_:)``).
-/// The caller is worker 0; helpers 1, 2, … sleep on a condition variable until a call needs
-/// them. Helpers are started on first use, as many as the largest call asked for (at most
-/// ``Parallel/threadCount`` − 1), and never stop.
+/// The caller is worker 0; helpers 1, 2, … are started on first use, as many as the largest call
+/// asked for (at most ``Parallel/threadCount`` − 1), and never stop.
+///
+/// Hand-offs spin before they sleep: a helper that finished its share watches for the next call
+/// for ``spinLimit`` polls before it sleeps on a condition variable, and the caller watches its
+/// helpers finish the same way. A training step makes hundreds of parallel calls a few
+/// microseconds apart; waking a sleeping thread through the kernel costs about as much as the
+/// small ones, so most calls should find their helpers awake.
 final class WorkerPool: @unchecked Sendable {
     static let shared = WorkerPool()
 
+    /// Polls of an atomic before a waiting thread sleeps (tens of microseconds); tests shorten it.
+    nonisolated(unsafe) static var spinLimit = 1 << 17
+
     /// Held for the whole of one parallel call; a call that cannot take it runs serially.
     private let callLock = UnsafeMutablePointer<pthread_mutex_t>.allocate(capacity: 1)
-    /// Guards every field below.
+    /// Guards the sleeping flags and counts below, and the condition variables.
     private let lock = UnsafeMutablePointer<pthread_mutex_t>.allocate(capacity: 1)
-    /// Signalled when a call starts (helpers wait on it) and when a helper finishes (the caller waits).
+    /// Broadcast when a call starts and helpers are asleep; signalled when the last helper
+    /// finishes and the caller is asleep.
     private let started = UnsafeMutablePointer<pthread_cond_t>.allocate(capacity: 1)
     private let finished = UnsafeMutablePointer<pthread_cond_t>.allocate(capacity: 1)
 
-    /// The running call's body (valid only while `run` is on the stack) and its worker count.
-    private var body: ((Int) -> Void)?
-    private var workers = 0
-    /// Incremented by each call; a helper runs each generation once.
-    private var generation = 0
+    /// The current call, `generation << 16 | workers`: stored (releasing) after `body`, so a helper
+    /// that loads (acquiring) a new value sees the new body. One word, so that a helper outside
+    /// the call reads its worker count without racing the next call.
+    private let call = ManagedAtomic<Int>(0)
     /// Helpers of the current call that have not finished yet.
-    private var remaining = 0
-    /// Helper threads started so far (they are workers 1...helpers).
+    private let remaining = ManagedAtomic<Int>(0)
+    /// The running call's body: valid only while `run` is on the stack, written only while no
+    /// helper is inside a call.
+    private var body: ((Int) -> Void)?
+    /// Helpers asleep on `started`, and whether the caller sleeps on `finished` (under `lock`).
+    private var sleepingHelpers = 0
+    private var callerSleeps = false
+    /// Helper threads started so far (they are workers 1...helpers); touched under `callLock`.
     private var helpers = 0
+
+    private static let workerBits = 16
 
     private init() {
         pthread_mutex_init(callLock, nil)
@@ -94,36 +111,47 @@ final class WorkerPool: @unchecked Sendable {
     }
 
     func run(_ workers: Int, _ body: (Int) -> Void) {
-        guard pthread_mutex_trylock(callLock) == 0 else {
+        guard workers < 1 << Self.workerBits, pthread_mutex_trylock(callLock) == 0 else {
             for w in 0..<workers { body(w) }
             return
         }
         defer { pthread_mutex_unlock(callLock) }
         startHelpers(upTo: workers - 1)
         withoutActuallyEscaping(body) { body in
-            pthread_mutex_lock(lock)
             self.body = body
-            self.workers = workers
-            remaining = workers - 1
-            generation &+= 1
-            pthread_cond_broadcast(started)
+            remaining.store(workers - 1, ordering: .relaxed)
+            let generation = (call.load(ordering: .relaxed) >> Self.workerBits) &+ 1
+            call.store(generation << Self.workerBits | workers, ordering: .releasing)
+            pthread_mutex_lock(lock)
+            if sleepingHelpers > 0 { pthread_cond_broadcast(started) }
             pthread_mutex_unlock(lock)
 
             body(0)
 
-            pthread_mutex_lock(lock)
-            while remaining > 0 { pthread_cond_wait(finished, lock) }
+            if !Self.spin(until: { remaining.load(ordering: .acquiring) == 0 }) {
+                pthread_mutex_lock(lock)
+                callerSleeps = true
+                while remaining.load(ordering: .acquiring) > 0 { pthread_cond_wait(finished, lock) }
+                callerSleeps = false
+                pthread_mutex_unlock(lock)
+            }
             self.body = nil
-            pthread_mutex_unlock(lock)
         }
+    }
+
+    /// Polls `condition` up to ``spinLimit`` times; true as soon as it holds.
+    @inline(__always)
+    private static func spin(until condition: () -> Bool) -> Bool {
+        for _ in 0..<spinLimit where condition() { return true }
+        return false
     }
 
     /// Starts helper threads until there are `count`. Called with `callLock` held.
     private func startHelpers(upTo count: Int) {
         while helpers < count {
             helpers += 1
-            // The call about to start is generation + 1: the new helper must not skip it.
-            let index = helpers, seen = generation
+            // The call about to start comes after `seen`: the new helper must not skip it.
+            let index = helpers, seen = call.load(ordering: .relaxed)
             let thread = Thread { [unowned self] in self.helperLoop(index: index, seen: seen) }
             thread.name = "SwiftGAN worker \(index)"
             thread.stackSize = 8 << 20
@@ -131,29 +159,44 @@ final class WorkerPool: @unchecked Sendable {
         }
     }
 
-    /// Helper `index`: waits for each generation after `seen` and runs its share when the call
-    /// asked for it.
+    /// Helper `index`: waits for each call after `seen` and runs its share when the call asked
+    /// for it.
     private func helperLoop(index: Int, seen: Int) {
         var seen = seen
-        pthread_mutex_lock(lock)
         while true {
-            while generation == seen { pthread_cond_wait(started, lock) }
-            seen = generation
-            guard index < workers else { continue }
+            var current = call.load(ordering: .acquiring)
+            if current == seen, !Self.spin(until: {
+                current = call.load(ordering: .acquiring)
+                return current != seen
+            }) {
+                pthread_mutex_lock(lock)
+                sleepingHelpers += 1
+                // Loaded again under the lock: a call stored after this load finds the helper
+                // counted as asleep and broadcasts.
+                current = call.load(ordering: .acquiring)
+                while current == seen {
+                    pthread_cond_wait(started, lock)
+                    current = call.load(ordering: .acquiring)
+                }
+                sleepingHelpers -= 1
+                pthread_mutex_unlock(lock)
+            }
+            seen = current
+            guard index < current & (1 << Self.workerBits - 1) else { continue }
             runShare(index)
-            remaining -= 1
-            if remaining == 0 { pthread_cond_signal(finished) }
+            if remaining.loadThenWrappingDecrement(ordering: .acquiringAndReleasing) == 1 {
+                pthread_mutex_lock(lock)
+                if callerSleeps { pthread_cond_signal(finished) }
+                pthread_mutex_unlock(lock)
+            }
         }
     }
 
-    /// Runs `body(index)` outside the lock; called and returning with the lock held. Its copy of
-    /// the body is released on return, before the caller can see the share finished (the caller's
-    /// `withoutActuallyEscaping` checks that nothing kept it).
+    /// Runs `body(index)`. Its copy of the body is released on return, before the caller can see
+    /// the share finished (the caller's `withoutActuallyEscaping` checks that nothing kept it).
     @inline(never)
     private func runShare(_ index: Int) {
         let body = self.body!
-        pthread_mutex_unlock(lock)
         body(index)
-        pthread_mutex_lock(lock)
     }
 }

@@ -78,6 +78,35 @@ final class ParallelTests: XCTestCase {
         XCTAssertEqual(Array(results), [Bool](repeating: true, count: 8))
     }
 
+    func testCallsCompleteWhateverTheGapBetweenThem() {
+        // Helpers spin for a while after a call, then sleep: calls that arrive during the spin,
+        // as it gives up, and long after must all wake them. Short spins put many calls near the
+        // moment a helper gives up. A lost wake-up hangs the call, so the calls run on another
+        // thread and the test waits a bounded time.
+        let (savedThreads, savedSpin) = (Parallel.threadCount, WorkerPool.spinLimit)
+        defer { (Parallel.threadCount, WorkerPool.spinLimit) = (savedThreads, savedSpin) }
+        Parallel.threadCount = 3
+        let spins = [0, 1, 16, 256, 4_096], callsPerSpin = 2_000
+        let counts = UnsafeMutableBufferPointer<Int>.allocate(capacity: 3)
+        defer { counts.deallocate() }
+        counts.initialize(repeating: 0)
+        let done = DispatchSemaphore(value: 0)
+        Thread.detachNewThread {
+            let gaps = RandomGenerator(seed: 11).uniform([callsPerSpin], low: 0, high: 30)
+            for spin in spins {
+                WorkerPool.spinLimit = spin
+                for call in 0..<callsPerSpin {
+                    Parallel.perform(2 + call % 2) { w in counts[w] += 1 }
+                    if gaps[call] >= 10 { usleep(UInt32(gaps[call])) }  // none, or 10 to 30 µs
+                }
+            }
+            done.signal()
+        }
+        XCTAssertEqual(done.wait(timeout: .now() + 120), .success, "a parallel call never finished")
+        let calls = spins.count * callsPerSpin
+        XCTAssertEqual(Array(counts), [calls, calls, calls / 2])
+    }
+
     func testForRangesCoversEveryIndexOnce() {
         let count = 200_003
         let hits = UnsafeMutableBufferPointer<Int32>.allocate(capacity: count)
