@@ -74,8 +74,19 @@ public enum Parallel {
 final class WorkerPool: @unchecked Sendable {
     static let shared = WorkerPool()
 
-    /// Polls of an atomic before a waiting thread sleeps (tens of microseconds); tests shorten it.
-    nonisolated(unsafe) static var spinLimit = 1 << 17
+    /// Polls of an atomic before a waiting thread sleeps: 2¹⁷ (tens of microseconds), or
+    /// `SWIFTGAN_SPIN_POLLS` (0: sleep at once, for machines where the threads outnumber the cores
+    /// the process may use, e.g. a container with a CPU quota). Tests shorten it.
+    nonisolated(unsafe) static var spinLimit: Int = {
+        let standard = 1 << 17
+        guard let text = ProcessInfo.processInfo.environment["SWIFTGAN_SPIN_POLLS"] else { return standard }
+        guard let polls = Int(text), polls >= 0 else {
+            FileHandle.standardError.write(Data(
+                "SwiftGAN: SWIFTGAN_SPIN_POLLS=\(text): expected a whole number ≥ 0 (polls before an idle worker sleeps); using \(standard)\n".utf8))
+            return standard
+        }
+        return polls
+    }()
 
     /// Held for the whole of one parallel call; a call that cannot take it runs serially.
     private let callLock = UnsafeMutablePointer<pthread_mutex_t>.allocate(capacity: 1)
