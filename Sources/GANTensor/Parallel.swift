@@ -77,7 +77,12 @@ final class WorkerPool: @unchecked Sendable {
     /// Polls of an atomic before a waiting thread sleeps: 2¹⁷ (tens of microseconds), or
     /// `SWIFTGAN_SPIN_POLLS` (0: sleep at once, for machines where the threads outnumber the cores
     /// the process may use, e.g. a container with a CPU quota). Tests shorten it.
-    nonisolated(unsafe) static var spinLimit: Int = {
+    static var spinLimit: Int {
+        get { spinPolls.load(ordering: .relaxed) }
+        set { spinPolls.store(newValue, ordering: .relaxed) }
+    }
+    /// Atomic so that a change (tests make one) does not race the helpers reading it.
+    private static let spinPolls = ManagedAtomic<Int>({
         let standard = 1 << 17
         guard let text = ProcessInfo.processInfo.environment["SWIFTGAN_SPIN_POLLS"] else { return standard }
         guard let polls = Int(text), polls >= 0 else {
@@ -86,7 +91,7 @@ final class WorkerPool: @unchecked Sendable {
             return standard
         }
         return polls
-    }()
+    }())
 
     /// Held for the whole of one parallel call; a call that cannot take it runs serially.
     private let callLock = UnsafeMutablePointer<pthread_mutex_t>.allocate(capacity: 1)

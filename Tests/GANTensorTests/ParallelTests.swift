@@ -87,7 +87,7 @@ final class ParallelTests: XCTestCase {
         defer { (Parallel.threadCount, WorkerPool.spinLimit) = (savedThreads, savedSpin) }
         Parallel.threadCount = 3
         let spins = [0, 1, 16, 256, 4_096], callsPerSpin = 2_000
-        let counts = UnsafeMutableBufferPointer<Int>.allocate(capacity: 3)
+        nonisolated(unsafe) let counts = UnsafeMutableBufferPointer<Int>.allocate(capacity: 3)
         defer { counts.deallocate() }
         counts.initialize(repeating: 0)
         let done = DispatchSemaphore(value: 0)
