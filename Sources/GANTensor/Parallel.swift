@@ -119,7 +119,13 @@ final class WorkerPool: @unchecked Sendable {
 
     private static let workerBits = 16
 
-    private init() {
+    /// Starts a thread that runs the closure, or returns false when the system refuses one.
+    typealias ThreadStarter = (@escaping () -> Void) -> Bool
+    private let startThread: ThreadStarter
+
+    /// A pool whose helpers `startThread` starts (tests pass one that refuses).
+    init(startThread: @escaping ThreadStarter = WorkerPool.startDetachedThread) {
+        self.startThread = startThread
         pthread_mutex_init(callLock, nil)
         pthread_mutex_init(lock, nil)
         pthread_cond_init(started, nil)
@@ -132,7 +138,10 @@ final class WorkerPool: @unchecked Sendable {
             return
         }
         defer { pthread_mutex_unlock(callLock) }
-        startHelpers(upTo: workers - 1)
+        guard startHelpers(upTo: workers - 1) else {
+            for w in 0..<workers { body(w) }
+            return
+        }
         withoutActuallyEscaping(body) { body in
             self.body = body
             remaining.store(workers - 1, ordering: .relaxed)
@@ -162,17 +171,40 @@ final class WorkerPool: @unchecked Sendable {
         return false
     }
 
-    /// Starts helper threads until there are `count`. Called with `callLock` held.
-    private func startHelpers(upTo count: Int) {
+    /// Starts helper threads until there are `count`; false when the system refused one, and
+    /// the call then runs on the caller's thread alone (a helper that never started would leave
+    /// the caller waiting for it). Called with `callLock` held.
+    private func startHelpers(upTo count: Int) -> Bool {
         while helpers < count {
-            helpers += 1
             // The call about to start comes after `seen`: the new helper must not skip it.
-            let index = helpers, seen = call.load(ordering: .relaxed)
-            let thread = Thread { [unowned self] in self.helperLoop(index: index, seen: seen) }
-            thread.name = "SwiftGAN worker \(index)"
-            thread.stackSize = 8 << 20
-            thread.start()
+            let index = helpers + 1, seen = call.load(ordering: .relaxed)
+            guard startThread({ [unowned self] in
+                Thread.current.name = "SwiftGAN \(index)"  // for debuggers and profilers (≤ 15 bytes on Linux)
+                self.helperLoop(index: index, seen: seen)
+            }) else { return false }
+            helpers = index
         }
+        return true
+    }
+
+    /// Runs `body` on a new detached thread with an 8 MiB stack; false if `pthread_create` fails.
+    static func startDetachedThread(_ body: @escaping () -> Void) -> Bool {
+        var attributes = pthread_attr_t()
+        pthread_attr_init(&attributes)
+        defer { pthread_attr_destroy(&attributes) }
+        pthread_attr_setstacksize(&attributes, 8 << 20)
+        pthread_attr_setdetachstate(&attributes, Int32(PTHREAD_CREATE_DETACHED))
+        let context = Unmanaged.passRetained(ThreadBody(body)).toOpaque()
+        #if canImport(Darwin)
+        var thread: pthread_t?
+        #else
+        var thread = pthread_t()
+        #endif
+        guard pthread_create(&thread, &attributes, runThreadBody, context) == 0 else {
+            Unmanaged<ThreadBody>.fromOpaque(context).release()
+            return false
+        }
+        return true
     }
 
     /// Helper `index`: waits for each call after `seen` and runs its share when the call asked
@@ -216,3 +248,21 @@ final class WorkerPool: @unchecked Sendable {
         body(index)
     }
 }
+
+/// A thread's closure, handed to `pthread_create` as its context.
+private final class ThreadBody {
+    let run: () -> Void
+    init(_ run: @escaping () -> Void) { self.run = run }
+}
+
+#if canImport(Darwin)
+private func runThreadBody(_ context: UnsafeMutableRawPointer) -> UnsafeMutableRawPointer? {
+    Unmanaged<ThreadBody>.fromOpaque(context).takeRetainedValue().run()
+    return nil
+}
+#else
+private func runThreadBody(_ context: UnsafeMutableRawPointer?) -> UnsafeMutableRawPointer? {
+    Unmanaged<ThreadBody>.fromOpaque(context!).takeRetainedValue().run()
+    return nil
+}
+#endif

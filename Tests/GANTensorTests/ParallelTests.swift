@@ -11,6 +11,14 @@ private func currentThread() -> UInt {
     #endif
 }
 
+/// Runs `body` on a thread of its own and waits for it at most `seconds`: false if it did not
+/// return in time (a lost wake-up hangs a parallel call; the test then fails instead of hanging).
+private func finishesInTime(_ seconds: Double = 120, _ body: @escaping () -> Void) -> Bool {
+    let done = DispatchSemaphore(value: 0)
+    Thread.detachNewThread { body(); done.signal() }
+    return done.wait(timeout: .now() + seconds) == .success
+}
+
 final class ParallelTests: XCTestCase {
     func testPerformRunsEveryWorkerOnceOnDistinctThreads() {
         let saved = Parallel.threadCount
@@ -90,8 +98,7 @@ final class ParallelTests: XCTestCase {
         nonisolated(unsafe) let counts = UnsafeMutableBufferPointer<Int>.allocate(capacity: 3)
         defer { counts.deallocate() }
         counts.initialize(repeating: 0)
-        let done = DispatchSemaphore(value: 0)
-        Thread.detachNewThread {
+        let finished = finishesInTime {
             let gaps = RandomGenerator(seed: 11).uniform([callsPerSpin], low: 0, high: 30)
             for spin in spins {
                 WorkerPool.spinLimit = spin
@@ -100,11 +107,46 @@ final class ParallelTests: XCTestCase {
                     if gaps[call] >= 10 { usleep(UInt32(gaps[call])) }  // none, or 10 to 30 µs
                 }
             }
-            done.signal()
         }
-        XCTAssertEqual(done.wait(timeout: .now() + 120), .success, "a parallel call never finished")
+        XCTAssertTrue(finished, "a parallel call never finished")
         let calls = spins.count * callsPerSpin
         XCTAssertEqual(Array(counts), [calls, calls, calls / 2])
+    }
+
+    func testPoolThatCannotStartAThreadRunsTheCallOnTheCaller() {
+        // A helper that never started must not leave the caller waiting for it.
+        nonisolated(unsafe) var refusals = 0
+        let pool = WorkerPool(startThread: { _ in refusals += 1; return false })
+        nonisolated(unsafe) var threads = [UInt](repeating: 0, count: 3)
+        nonisolated(unsafe) var caller: UInt = 0
+        XCTAssertTrue(finishesInTime {
+            caller = currentThread()
+            threads.withUnsafeMutableBufferPointer { t in pool.run(3) { w in t[w] = currentThread() } }
+        }, "the call waited for a helper that never started")
+        XCTAssertEqual(threads, [UInt](repeating: caller, count: 3))
+        XCTAssertEqual(refusals, 1)
+    }
+
+    func testPoolUsesTheHelpersItCouldStart() {
+        nonisolated(unsafe) var allowed = 1
+        let pool = WorkerPool(startThread: { body in
+            allowed -= 1
+            return allowed >= 0 && WorkerPool.startDetachedThread(body)
+        })
+        nonisolated(unsafe) var threads = [UInt](repeating: 0, count: 3)
+        // Helper 1 starts, helper 2 is refused: the 3-worker call runs on the caller alone.
+        nonisolated(unsafe) var caller: UInt = 0
+        XCTAssertTrue(finishesInTime {
+            caller = currentThread()
+            threads.withUnsafeMutableBufferPointer { t in pool.run(3) { w in t[w] = currentThread() } }
+        }, "the call waited for a helper that never started")
+        XCTAssertEqual(threads, [UInt](repeating: caller, count: 3))
+        // A 2-worker call needs only helper 1, which runs worker 1.
+        threads = [0, 0, 0]
+        threads.withUnsafeMutableBufferPointer { t in pool.run(2) { w in t[w] = currentThread() } }
+        XCTAssertEqual(threads[0], currentThread())
+        XCTAssertNotEqual(threads[1], currentThread())
+        XCTAssertNotEqual(threads[1], 0)
     }
 
     func testForRangesCoversEveryIndexOnce() {
