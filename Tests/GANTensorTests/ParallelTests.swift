@@ -117,13 +117,9 @@ final class ParallelTests: XCTestCase {
         // A helper that never started must not leave the caller waiting for it.
         nonisolated(unsafe) var refusals = 0
         let pool = WorkerPool(startThread: { _ in refusals += 1; return false })
-        nonisolated(unsafe) var threads = [UInt](repeating: 0, count: 3)
-        nonisolated(unsafe) var caller: UInt = 0
-        XCTAssertTrue(finishesInTime {
-            caller = currentThread()
-            threads.withUnsafeMutableBufferPointer { t in pool.run(3) { w in t[w] = currentThread() } }
-        }, "the call waited for a helper that never started")
-        XCTAssertEqual(threads, [UInt](repeating: caller, count: 3))
+        let call = threadsOfCall(pool, workers: 3)
+        XCTAssertNotNil(call, "the call waited for a helper that never started")
+        XCTAssertEqual(call?.workers, [UInt](repeating: call?.caller ?? 0, count: 3))
         XCTAssertEqual(refusals, 1)
     }
 
@@ -133,20 +129,27 @@ final class ParallelTests: XCTestCase {
             allowed -= 1
             return allowed >= 0 && WorkerPool.startDetachedThread(body)
         })
-        nonisolated(unsafe) var threads = [UInt](repeating: 0, count: 3)
         // Helper 1 starts, helper 2 is refused: the 3-worker call runs on the caller alone.
-        nonisolated(unsafe) var caller: UInt = 0
-        XCTAssertTrue(finishesInTime {
-            caller = currentThread()
-            threads.withUnsafeMutableBufferPointer { t in pool.run(3) { w in t[w] = currentThread() } }
-        }, "the call waited for a helper that never started")
-        XCTAssertEqual(threads, [UInt](repeating: caller, count: 3))
+        let first = threadsOfCall(pool, workers: 3)
+        XCTAssertNotNil(first, "the call waited for a helper that never started")
+        XCTAssertEqual(first?.workers, [UInt](repeating: first?.caller ?? 0, count: 3))
         // A 2-worker call needs only helper 1, which runs worker 1.
-        threads = [0, 0, 0]
-        threads.withUnsafeMutableBufferPointer { t in pool.run(2) { w in t[w] = currentThread() } }
-        XCTAssertEqual(threads[0], currentThread())
-        XCTAssertNotEqual(threads[1], currentThread())
-        XCTAssertNotEqual(threads[1], 0)
+        let second = threadsOfCall(pool, workers: 2)
+        XCTAssertEqual(second?.workers[0], second?.caller)
+        XCTAssertNotEqual(second?.workers[1], second?.caller)
+        XCTAssertNotEqual(second?.workers[1], 0)
+    }
+
+    /// Runs a `workers`-worker call of `pool` on a thread of its own: the thread that ran each
+    /// worker and the calling thread, or nil when the call did not return in time.
+    private func threadsOfCall(_ pool: WorkerPool, workers: Int) -> (workers: [UInt], caller: UInt)? {
+        nonisolated(unsafe) var threads = [UInt](repeating: 0, count: workers)
+        nonisolated(unsafe) var caller: UInt = 0
+        guard finishesInTime(120, {
+            caller = currentThread()
+            threads.withUnsafeMutableBufferPointer { t in pool.run(workers) { w in t[w] = currentThread() } }
+        }) else { return nil }
+        return (threads, caller)
     }
 
     func testForRangesCoversEveryIndexOnce() {
