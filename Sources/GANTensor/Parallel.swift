@@ -178,7 +178,8 @@ final class WorkerPool: @unchecked Sendable {
         while helpers < count {
             // The call about to start comes after `seen`: the new helper must not skip it.
             let index = helpers + 1, seen = call.load(ordering: .relaxed)
-            guard startThread({ [unowned self] in
+            // The helper holds its pool for good: helpers never stop, so neither does the pool.
+            guard startThread({ [self] in
                 Thread.current.name = "SwiftGAN \(index)"  // for debuggers and profilers (≤ 15 bytes on Linux)
                 self.helperLoop(index: index, seen: seen)
             }) else { return false }
