@@ -60,17 +60,14 @@ static inline dnnl_status_t swiftgan_dnnl_plain_md(dnnl_memory_desc_t *md, int d
     return dnnl_memory_desc_init_by_tag(md, 4, dims, dnnl_f32, dnnl_abcd);
 }
 
-/* Blocked layouts SwiftGAN converts itself (see ChannelBlocking.swift). */
-enum {
-    swiftgan_layout_activations_16c = 0,  /* nChw16c = aBcd16b */
-    swiftgan_layout_activations_8c,       /* nChw8c  = aBcd8b */
-};
-
-/* The f32 descriptor of a 4-D array in one of the layouts above. */
-static inline dnnl_status_t swiftgan_dnnl_blocked_md(dnnl_memory_desc_t *md, int d0, int d1, int d2, int d3, int layout) {
-    static const dnnl_format_tag_t tags[] = { dnnl_aBcd16b, dnnl_aBcd8b };
+/* The f32 descriptor of a 4-D activation array in nChw{block}c (aBcd16b or aBcd8b), the
+   blocked layouts SwiftGAN converts itself (see ChannelBlocking.swift). */
+static inline dnnl_status_t swiftgan_dnnl_blocked_md(dnnl_memory_desc_t *md, int d0, int d1, int d2, int d3, int block) {
     dnnl_dims_t dims = {d0, d1, d2, d3};
-    if (layout < 0 || layout >= (int)(sizeof tags / sizeof tags[0])) return dnnl_invalid_arguments;
-    return dnnl_memory_desc_init_by_tag(md, 4, dims, dnnl_f32, tags[layout]);
+    switch (block) {
+    case 16: return dnnl_memory_desc_init_by_tag(md, 4, dims, dnnl_f32, dnnl_aBcd16b);
+    case 8: return dnnl_memory_desc_init_by_tag(md, 4, dims, dnnl_f32, dnnl_aBcd8b);
+    default: return dnnl_invalid_arguments;
+    }
 }
 #endif

@@ -12,10 +12,12 @@ public func batchNormTraining(_ x: Variable, weight: Variable?, bias: Variable?,
 {
     let (y, statistics) = NormalizationKernels.batchNormForward(
         x.value, weight: weight?.value, bias: bias?.value, epsilon: epsilon)
-    var inputs = [x]
-    inputs.reserveCapacity(3)
-    if let weight { inputs.append(weight) }
-    if let bias { inputs.append(bias) }
+    let inputs: [Variable] = switch (weight, bias) {
+    case let (w?, b?): [x, w, b]
+    case let (w?, nil): [x, w]
+    case let (nil, b?): [x, b]
+    case (nil, nil): [x]
+    }
     let output = Variable.record("batchNorm", y, inputs: inputs) { g, needed in
         if GradientMode.isEnabled {
             // Vector-Jacobian product of the composite form, recorded: Σ composite ⊙ g.

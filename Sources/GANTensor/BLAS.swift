@@ -106,7 +106,6 @@ public enum BLAS {
         }
         _ = singleThreaded
         let blocks = blockCount(m: m, n: n, k: k)
-        let workers = min(Parallel.threadCount, blocks)
         if blocks == 1 {
             sgemm(transposeA, transposeB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
             return
@@ -128,14 +127,7 @@ public enum BLAS {
                 sgemm(transposeA, transposeB, end - start, n, k, alpha, aBlock, lda, b, ldb, beta, c + start * ldc, ldc)
             }
         }
-        if workers <= 1 {
-            for index in 0..<blocks { run(index) }
-            return
-        }
-        // Worker w runs blocks w, w + workers, …
-        Parallel.perform(workers) { w in
-            for index in stride(from: w, to: blocks, by: workers) { run(index) }
-        }
+        Parallel.perform(blocks, run)  // block w on thread w mod threadCount
     }
 
     /// Blocks a product is split into: a power of two (so two or four workers share them

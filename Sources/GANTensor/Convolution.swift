@@ -76,8 +76,12 @@ public enum ConvolutionKernels {
     /// What runs each pass of `g`: oneDNN's implementation name ("jit:avx512_core", …) or
     /// "im2col+gemm".
     public static func implementation(of g: Conv2dGeometry) -> (forward: String, backwardInput: String, backwardWeight: String) {
-        func name(_ pass: ConvolutionPass) -> String { oneDNNImplementation(pass, g) ?? "im2col+gemm" }
-        return (name(.forward), name(.backwardInput), name(.backwardWeight))
+        (implementation(.forward, of: g), implementation(.backwardInput, of: g), implementation(.backwardWeight, of: g))
+    }
+
+    /// What runs one pass of `g` (see ``implementation(of:)``).
+    static func implementation(_ pass: ConvolutionPass, of g: Conv2dGeometry) -> String {
+        oneDNNImplementation(pass, g) ?? "im2col+gemm"
     }
 
     /// Images per chunk for geometry `g`.
@@ -293,22 +297,21 @@ public enum ConvolutionKernels {
         }
     }
 
-    /// Checks `got` against the 4-D shape `expected` without building an array for it (this
-    /// runs on every call): `expected` is only formed for the error message.
+    /// Checks `got` against the 4-D shape `[d0, d1, d2, d3]` without building an array for it
+    /// (this runs on every call); the array is formed only for the error message.
     private static func check(
-        _ got: [Int], _ expected: @autoclosure () -> [Int], _ d0: Int, _ d1: Int, _ d2: Int, _ d3: Int,
-        _ what: String, _ g: Conv2dGeometry
+        _ got: [Int], _ d0: Int, _ d1: Int, _ d2: Int, _ d3: Int, _ what: String, _ g: Conv2dGeometry
     ) {
         let matches = got.count == 4 && got[0] == d0 && got[1] == d1 && got[2] == d2 && got[3] == d3
-        precondition(matches, "conv2d: \(what) has shape \(got), expected \(expected()) for \(g)")
+        precondition(matches, "conv2d: \(what) has shape \(got), expected \([d0, d1, d2, d3]) for \(g)")
     }
     private static func checkInput(_ got: [Int], _ what: String, _ g: Conv2dGeometry) {
-        check(got, g.inputShape, g.batch, g.inChannels, g.inHeight, g.inWidth, what, g)
+        check(got, g.batch, g.inChannels, g.inHeight, g.inWidth, what, g)
     }
     private static func checkOutput(_ got: [Int], _ what: String, _ g: Conv2dGeometry) {
-        check(got, g.outputShape, g.batch, g.outChannels, g.outHeight, g.outWidth, what, g)
+        check(got, g.batch, g.outChannels, g.outHeight, g.outWidth, what, g)
     }
     private static func checkWeight(_ got: [Int], _ g: Conv2dGeometry) {
-        check(got, g.weightShape, g.outChannels, g.inChannels, g.kernelHeight, g.kernelWidth, "weight", g)
+        check(got, g.outChannels, g.inChannels, g.kernelHeight, g.kernelWidth, "weight", g)
     }
 }

@@ -86,6 +86,8 @@ enum OneDNN {
 /// call and take a core from the elementwise kernels that follow (measured: 10% of a DCGAN step).
 /// The parts do not depend on the thread count, and the weight gradient sums the parts' partial
 /// gradients in part order, so results are bit-identical whatever ``Parallel/threadCount`` is.
+/// They do depend on the machine (``minimumImagesPerPart``): across machines either side of its
+/// core-count line, weight gradients round differently.
 ///
 /// Limits, each measured with Debian's oneDNN 2.6.3 on an AMD EPYC with AVX-512:
 /// - Instruction set capped at `avx512_core` (``OneDNN/configured``).
@@ -333,7 +335,8 @@ final class OneDNNConvolutions: @unchecked Sendable {
     private let lock = NSLock()
     /// nil marks a geometry oneDNN declined (it then stays on im2col + GEMM).
     private var plans: [Key: Plan?] = [:]
-    /// The plans of the running call's parts (kept, with its capacity, between calls).
+    /// The plans of the running call's parts: a field only so that its capacity is reused; it
+    /// keeps the last call's plans alive until the next call, even ones evicted from `plans`.
     private var partPlanList: [Plan] = []
     /// Plans kept at most; all are dropped when a new one would exceed it (batch sizes vary
     /// only between training, the last partial batch and evaluation).
@@ -404,15 +407,14 @@ final class OneDNNConvolutions: @unchecked Sendable {
             if blocksWeight {
                 lead.convertWeight(plain: UnsafeMutableRawPointer(mutating: second), blocked: UnsafeMutableRawPointer(auxiliary))
             }
-            Parallel.perform(workers) { w in
-                for i in stride(from: w, to: partCount, by: workers) {
-                    let n0 = images(i).lowerBound
-                    let out = usesSlots && i >= firstSlot ? auxiliary + (i - firstSlot) * weightFloats : output + n0 * outputImageCount
-                    partPlans[i].execute(
-                        UnsafeMutableRawPointer(mutating: first + n0 * firstImage),
-                        UnsafeMutableRawPointer(mutating: second + n0 * secondImage), UnsafeMutableRawPointer(out),
-                        blockedWeight: !shareWeight ? nil : UnsafeMutableRawPointer(blocksWeight ? auxiliary : out))
-                }
+            // Part i on thread i mod workers: the worker its plan was built for.
+            Parallel.perform(partCount) { i in
+                let n0 = images(i).lowerBound
+                let out = usesSlots && i >= firstSlot ? auxiliary + (i - firstSlot) * weightFloats : output + n0 * outputImageCount
+                partPlans[i].execute(
+                    UnsafeMutableRawPointer(mutating: first + n0 * firstImage),
+                    UnsafeMutableRawPointer(mutating: second + n0 * secondImage), UnsafeMutableRawPointer(out),
+                    blockedWeight: !shareWeight ? nil : UnsafeMutableRawPointer(blocksWeight ? auxiliary : out))
             }
             if usesSlots {
                 let sum = shareWeight ? auxiliary : output, src = UnsafePointer(auxiliary)
@@ -514,19 +516,15 @@ final class OneDNNConvolutions: @unchecked Sendable {
         let floats = (dnnl_memory_desc_get_size(chosen) + 3) / 4
         // Activations in nChw16c / nChw8c are converted by ChannelBlocking, without a reorder primitive.
         let isWeight = index == Int32(swiftgan_dnnl_arg_weights) || index == Int32(swiftgan_dnnl_arg_diff_weights)
-        let candidates: [(layout: Int, conversion: Conversion)] = isWeight ? [] : [
-            (swiftgan_layout_activations_16c, .activations(block: 16)),
-            (swiftgan_layout_activations_8c, .activations(block: 8)),
-        ]
-        for (layout, conversion) in candidates {
+        for block in isWeight ? [] : [16, 8] {
             var candidate = dnnl_memory_desc_t()
             guard swiftgan_dnnl_blocked_md(
-                &candidate, Int32(shape[0]), Int32(shape[1]), Int32(shape[2]), Int32(shape[3]), Int32(layout)) == dnnl_success,
+                &candidate, Int32(shape[0]), Int32(shape[1]), Int32(shape[2]), Int32(shape[3]), Int32(block)) == dnnl_success,
                 dnnl_memory_desc_equal(chosen, &candidate) != 0 else { continue }
             var blocked: dnnl_memory_t?
             guard dnnl_memory_create(&blocked, chosen, engine, nil) == dnnl_success, let blocked else { break }
             return Argument(index: index, layout: chosen.pointee, plain: plain, shape: shape, blocked: blocked,
-                            blockedFloats: floats, conversion: conversion, isOutput: isOutput)
+                            blockedFloats: floats, conversion: .activations(block: block), isOutput: isOutput)
         }
         var blocked: dnnl_memory_t?, reorderPD: dnnl_primitive_desc_t?, reorder: Kernel?
         let ok = withUnsafePointer(to: &plainDescriptor) { plainPointer in
@@ -556,9 +554,9 @@ extension ConvolutionKernels {
     /// What runs the layers whose channel counts are multiples of 16 (DCGAN D's 64→128
     /// convolution stands for them): "jit:avx512_core" and the like from oneDNN, or "im2col+gemm".
     public static var wideLayerKernels: String {
-        implementation(of: Conv2dGeometry(
+        implementation(.forward, of: Conv2dGeometry(
             batch: 16, inChannels: 64, inHeight: 14, inWidth: 14, outChannels: 128,
-            kernel: (4, 4), stride: (2, 2), padding: (1, 1))).forward
+            kernel: (4, 4), stride: (2, 2), padding: (1, 1)))
     }
 
     /// One line for logs: the GEMM kernels, the wide-layer convolution kernels, the thread count.

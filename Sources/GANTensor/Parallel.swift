@@ -133,6 +133,7 @@ final class WorkerPool: @unchecked Sendable {
     }
 
     func run(_ workers: Int, _ body: (Int) -> Void) {
+        precondition(workers >= 1, "WorkerPool.run: \(workers) workers")
         guard workers < 1 << Self.workerBits, pthread_mutex_trylock(callLock) == 0 else {
             for w in 0..<workers { body(w) }
             return
