@@ -292,11 +292,7 @@ public final class Trainer {
 }
 
 /// Mean of σ(logits), without materialising σ (no allocation per step).
-func meanSigmoid(_ logits: Tensor) -> Float {
-    guard logits.count > 0 else { return .nan }
-    let sum = logits.withUnsafeBufferPointer { p in p.reduce(0.0) { $0 + Double(1 / (1 + Foundation.exp(-$1))) } }
-    return Float(Double(Float(sum)) / Double(logits.count))  // as Tensor.meanAll rounds
-}
+func meanSigmoid(_ logits: Tensor) -> Float { logits.meanAll { 1 / (1 + Foundation.exp(-$0)) } }
 
 /// `√(Σ over all tensors of Σ x²)`, the global gradient norm.
 func norm(_ tensors: [Tensor]) -> Float {

@@ -1,10 +1,15 @@
 /// Reductions: sums over axes (accumulated in Double), unbroadcasting, and maxima with their indices.
 extension Tensor {
     /// Sum of all elements, accumulated in Double.
-    public func sumAll() -> Float {
+    public func sumAll() -> Float { sumAll(of: { $0 }) }
+
+    /// `Σ f(x)` over all elements, accumulated in Double: a statistic of a transform without
+    /// materialising it.
+    @inlinable
+    public func sumAll(of f: (Float) -> Float) -> Float {
         withUnsafeBufferPointer { p in
             var s = 0.0
-            for v in p { s += Double(v) }
+            for v in p { s += Double(f(v)) }
             return Float(s)
         }
     }
@@ -39,8 +44,14 @@ extension Tensor {
         }
     }
 
-    /// Mean of all elements.
-    public func meanAll() -> Float { count == 0 ? .nan : Float(Double(sumAll()) / Double(count)) }
+    /// Mean of all elements (NaN when there are none).
+    public func meanAll() -> Float { meanAll(of: { $0 }) }
+
+    /// Mean of `f(x)` over all elements (NaN when there are none), without materialising `f(x)`.
+    @inlinable
+    public func meanAll(of f: (Float) -> Float) -> Float {
+        count == 0 ? .nan : Float(Double(sumAll(of: f)) / Double(count))
+    }
 
     /// Largest element (NaN if any element is NaN).
     public func maxAll() -> Float {

@@ -64,6 +64,14 @@ final class TensorTests: XCTestCase {
         XCTAssertEqual(x.sum(axes: [0, 1]).item, x.sumAll(), accuracy: 1e-2)
     }
 
+    func testMeanOfATransformWithoutMaterialisingIt() {
+        let x = Tensor(shape: [2, 2], values: [1, 2, 3, -4])
+        XCTAssertEqual(x.meanAll { $0 * $0 }, 7.5)
+        XCTAssertEqual(x.meanAll(), 0.5)
+        XCTAssertEqual(x.sumAll { Swift.abs($0) }, 10)
+        XCTAssertTrue(Tensor(zeros: [0]).meanAll { $0 + 1 }.isNaN, "no elements: NaN, not 0")
+    }
+
     func testMaxAlongLastAxis() {
         let (v, i) = Tensor(shape: [2, 3], values: [1, 5, 5, -1, -3, -2]).maxAlongLastAxis()
         XCTAssertEqual(v.scalars, [5, -1])
