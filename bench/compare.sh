@@ -4,8 +4,8 @@
 # their JSON lines, then one summary line per workload: medians over the rounds, the ratio
 # SwiftGAN / PyTorch of images per second and of peak memory, heap allocations per iteration of
 # each (counted by bench/malloc_count.c, preloaded into both), and for dcgan28 the step's
-# effective GFLOP/s as a fraction of the sgemm ceiling measured in the same run (median of one
-# measurement beside each dcgan28 round).
+# effective GFLOP/s as a fraction of the sgemm ceiling measured in the same run: each round's
+# step against the sgemm measured just before it, median over the rounds.
 #   bench/compare.sh [rounds]    (needs PyTorch: pip install torch numpy; python3 on PATH or $PYTHON;
 #                                 THREADS=2 by default; OpenBLAS honours OPENBLAS_CORETYPE)
 set -euo pipefail
@@ -33,7 +33,13 @@ unset LD_PRELOAD
 $PYTHON - "$log" <<'PY'
 import json, statistics, sys
 rows = [json.loads(l) for l in open(sys.argv[1]) if l.strip()]
-ceiling = statistics.median(r["gflop_per_s"] for r in rows if r["bench"] == "sgemm")
+# Each SwiftGAN dcgan28 round with the sgemm ceiling measured just before it: the machine's
+# speed drifts by a fifth within minutes, so a fraction of two medians taken at different
+# times would measure the drift.
+ceiling = None
+for r in rows:
+    if r["bench"] == "sgemm": ceiling = r["gflop_per_s"]
+    elif r["bench"] == "dcgan28" and r.get("impl") == "swiftgan": r["ceiling"] = ceiling
 def med(rs, key):
     v = [r[key] for r in rs if r.get(key) is not None]
     return round(statistics.median(v), 1) if v else None
@@ -46,8 +52,8 @@ for bench, batch in dict.fromkeys((r["bench"], r["batch"]) for r in rows if r["b
            "ratio_peak_rss": round(med(s, "peak_rss_mb") / med(p, "peak_rss_mb"), 3),
            "swiftgan_allocs_per_iter": med(s, "allocs_per_iter"), "pytorch_allocs_per_iter": med(p, "allocs_per_iter")}
     if bench == "dcgan28":
-        out["sgemm_gflop_per_s"] = round(ceiling, 1)
-        out["fraction_of_sgemm"] = round(med(s, "gflop_per_s") / ceiling, 3)
+        out["sgemm_gflop_per_s"] = med(s, "ceiling")
+        out["fraction_of_sgemm"] = round(statistics.median(r["gflop_per_s"] / r["ceiling"] for r in s), 3)
     print(json.dumps(out))
 PY
 rm -f "$log"
