@@ -178,66 +178,78 @@ final class OneDNNConvolutions: @unchecked Sendable {
     private enum Conversion {
         /// oneDNN runs on the plain array.
         case none
-        /// Activations in `nChw{block}c` (``ChannelBlocking``).
-        case activations(block: Int)
-        /// Any other layout, the weights' included: a oneDNN reorder primitive (one more
-        /// execution, so more allocations; for the weights, once per call). A Swift conversion
-        /// of `OIhw16i16o` weights saved 4% of dcgan28's allocations but ran at a third of the
-        /// speed of a copy, about 1.5% of the step: not worth it.
-        case reorder(Kernel)
+        /// Activations of an NCHW array `[images, channels, pixels]` in `nChw{block}c`
+        /// (``ChannelBlocking``).
+        case activations(block: Int, images: Int, channels: Int, pixels: Int)
+        /// Any other layout, the weights' included: a oneDNN reorder primitive between `plain`,
+        /// which wraps the caller's array, and the blocked memory (one more execution, so more
+        /// allocations; for the weights, once per call). A Swift conversion of `OIhw16i16o`
+        /// weights saved 4% of dcgan28's allocations but ran at a third of the speed of a copy,
+        /// about 1.5% of the step: not worth it.
+        case reorder(Kernel, plain: dnnl_memory_t)
     }
 
-    /// One argument of a convolution: the caller's plain array, and, when oneDNN chose another
-    /// layout, its blocked memory and the conversion between the two.
+    /// One argument of a convolution: the memory the convolution reads or writes, and how it
+    /// relates to the caller's plain array.
     private struct Argument {
         let index: Int32
         /// The layout oneDNN chose for this argument.
         var layout: dnnl_memory_desc_t
-        let plain: dnnl_memory_t
-        /// The plain array's shape (NCHW or OIHW).
-        let shape: [Int]
-        let blocked: dnnl_memory_t?
+        /// What the convolution runs on: the caller's plain array (``Conversion/none``) or a
+        /// blocked copy of ``blockedFloats`` floats in scratch.
+        let memory: dnnl_memory_t
         let blockedFloats: Int
         let conversion: Conversion
         let isOutput: Bool
 
+        /// False when oneDNN runs on the caller's array.
+        var isBlocked: Bool {
+            if case .none = conversion { return false }
+            return true
+        }
+
         func destroy() {
-            dnnl_memory_destroy(plain)
-            if let blocked { dnnl_memory_destroy(blocked) }
-            if case .reorder(let kernel) = conversion { kernel.destroy() }
+            dnnl_memory_destroy(memory)
+            if case .reorder(let kernel, let plain) = conversion { kernel.destroy(); dnnl_memory_destroy(plain) }
         }
 
         /// Scratchpad floats its reorder needs (0 without one).
         var reorderScratchpadFloats: Int {
-            if case .reorder(let kernel) = conversion { return kernel.scratchpadFloats }
+            if case .reorder(let kernel, _) = conversion { return kernel.scratchpadFloats }
             return 0
         }
 
-        /// Converts between the plain array at `plainData` and the blocked one at `blockedData`:
-        /// into the blocked layout, or out of it when `intoBlocked` is false. `scratch` holds
-        /// ``reorderScratchpadFloats`` floats; `stream` runs a reorder.
+        /// Points the argument's memory objects at this execution's arrays: the caller's plain
+        /// one and, for a blocked argument, its copy in scratch.
+        func bind(plain plainData: UnsafeMutableRawPointer, blocked blockedData: UnsafeMutableRawPointer) {
+            check(dnnl_memory_set_data_handle(memory, isBlocked ? blockedData : plainData), "set data handle")
+            if case .reorder(_, let plain) = conversion {
+                check(dnnl_memory_set_data_handle(plain, plainData), "set data handle")
+            }
+        }
+
+        /// Converts between the plain array at `plainData` and the blocked one at `blockedData`
+        /// (the arrays of the last ``bind(plain:blocked:)``): into the blocked layout, or out of
+        /// it when `intoBlocked` is false. `scratch` holds ``reorderScratchpadFloats`` floats;
+        /// `stream` runs a reorder.
         func convert(
             plainData: UnsafeMutableRawPointer, blockedData: UnsafeMutableRawPointer, intoBlocked: Bool,
             scratch: UnsafeMutablePointer<Float>, stream: dnnl_stream_t
         ) {
             let plainFloats = plainData.assumingMemoryBound(to: Float.self)
             let blockedFloats = blockedData.assumingMemoryBound(to: Float.self)
-            let s = shape
             switch conversion {
             case .none: return
-            case .activations(let block):
+            case .activations(let block, let images, let channels, let pixels):
                 if intoBlocked {
-                    ChannelBlocking.toBlocked(plainFloats, blockedFloats, images: s[0], channels: s[1], pixels: s[2] * s[3], block: block)
+                    ChannelBlocking.toBlocked(plainFloats, blockedFloats, images: images, channels: channels, pixels: pixels, block: block)
                 } else {
-                    ChannelBlocking.toPlain(blockedFloats, plainFloats, images: s[0], channels: s[1], pixels: s[2] * s[3], block: block)
+                    ChannelBlocking.toPlain(blockedFloats, plainFloats, images: images, channels: channels, pixels: pixels, block: block)
                 }
-            case .reorder(let reorder):
-                guard let blocked else { return }
-                check(dnnl_memory_set_data_handle(plain, plainData), "set data handle")
-                check(dnnl_memory_set_data_handle(blocked, blockedData), "set data handle")
+            case .reorder(let reorder, let plain):
                 withUnsafeTemporaryAllocation(of: dnnl_exec_arg_t.self, capacity: 3) { args in
-                    args[0] = dnnl_exec_arg_t(arg: Int32(swiftgan_dnnl_arg_from), memory: intoBlocked ? plain : blocked)
-                    args[1] = dnnl_exec_arg_t(arg: Int32(swiftgan_dnnl_arg_to), memory: intoBlocked ? blocked : plain)
+                    args[0] = dnnl_exec_arg_t(arg: Int32(swiftgan_dnnl_arg_from), memory: intoBlocked ? plain : memory)
+                    args[1] = dnnl_exec_arg_t(arg: Int32(swiftgan_dnnl_arg_to), memory: intoBlocked ? memory : plain)
                     reorder.execute(stream, args, count: 2, scratch: scratch)
                 }
             }
@@ -276,13 +288,14 @@ final class OneDNNConvolutions: @unchecked Sendable {
         /// True when the weight has the same blocked layout as in `other`, so one reordered copy serves both.
         func sharesBlockedWeight(with other: Plan) -> Bool {
             var mine = weight.layout, theirs = other.weight.layout
-            return weight.blocked != nil && dnnl_memory_desc_equal(&mine, &theirs) != 0
+            return weight.isBlocked && dnnl_memory_desc_equal(&mine, &theirs) != 0
         }
 
         /// Converts the weight between the caller's OIHW array and its blocked layout: into the
         /// blocked copy for an input weight, out of it for a weight gradient.
         func convertWeight(plain: UnsafeMutableRawPointer, blocked: UnsafeMutableRawPointer) {
             let w = weight
+            w.bind(plain: plain, blocked: blocked)
             BufferPool.withScratch(floats: w.reorderScratchpadFloats) { scratch in
                 w.convert(plainData: plain, blockedData: blocked, intoBlocked: !w.isOutput, scratch: scratch, stream: stream)
             }
@@ -309,15 +322,12 @@ final class OneDNNConvolutions: @unchecked Sendable {
                 func convertsOwnCopy(_ a: Argument) -> Bool { !(a.index == weightIndex && blockedWeight != nil) }
                 withUnsafeTemporaryAllocation(of: dnnl_exec_arg_t.self, capacity: 4) { args in
                     for (i, a) in arguments.enumerated() {
+                        a.bind(plain: plainPointer(i), blocked: blockedPointer(i))
                         if !a.isOutput && convertsOwnCopy(a) {
                             a.convert(plainData: plainPointer(i), blockedData: blockedPointer(i), intoBlocked: true,
                                       scratch: reorderScratch, stream: stream)
                         }
-                        check(dnnl_memory_set_data_handle(a.plain, plainPointer(i)), "set data handle")
-                        if let blocked = a.blocked {
-                            check(dnnl_memory_set_data_handle(blocked, blockedPointer(i)), "set data handle")
-                        }
-                        args[i] = dnnl_exec_arg_t(arg: a.index, memory: a.blocked ?? a.plain)
+                        args[i] = dnnl_exec_arg_t(arg: a.index, memory: a.memory)
                     }
                     convolution.execute(stream, args, count: 3, scratch: base + convolutionScratchOffset)
                 }
@@ -507,41 +517,40 @@ final class OneDNNConvolutions: @unchecked Sendable {
         var plainDescriptor = dnnl_memory_desc_t()
         guard swiftgan_dnnl_plain_md(&plainDescriptor, Int32(shape[0]), Int32(shape[1]), Int32(shape[2]), Int32(shape[3])) == dnnl_success
         else { return nil }
-        var plain: dnnl_memory_t?
-        guard dnnl_memory_create(&plain, &plainDescriptor, engine, nil) == dnnl_success, let plain else { return nil }
-        if dnnl_memory_desc_equal(chosen, &plainDescriptor) != 0 {
-            return Argument(index: index, layout: chosen.pointee, plain: plain, shape: shape, blocked: nil, blockedFloats: 0,
-                            conversion: .none, isOutput: isOutput)
+        // The memory the convolution runs on, in oneDNN's layout; its data handle is set per call.
+        var memory: dnnl_memory_t?
+        guard dnnl_memory_create(&memory, chosen, engine, nil) == dnnl_success, let memory else { return nil }
+        func argument(_ floats: Int, _ conversion: Conversion) -> Argument {
+            Argument(index: index, layout: chosen.pointee, memory: memory, blockedFloats: floats,
+                     conversion: conversion, isOutput: isOutput)
         }
+        if dnnl_memory_desc_equal(chosen, &plainDescriptor) != 0 { return argument(0, .none) }
         let floats = (dnnl_memory_desc_get_size(chosen) + 3) / 4
         // Activations in nChw16c / nChw8c are converted by ChannelBlocking, without a reorder primitive.
         let isWeight = index == Int32(swiftgan_dnnl_arg_weights) || index == Int32(swiftgan_dnnl_arg_diff_weights)
         for block in isWeight ? [] : [16, 8] {
             var candidate = dnnl_memory_desc_t()
-            guard swiftgan_dnnl_blocked_md(
+            if swiftgan_dnnl_blocked_md(
                 &candidate, Int32(shape[0]), Int32(shape[1]), Int32(shape[2]), Int32(shape[3]), Int32(block)) == dnnl_success,
-                dnnl_memory_desc_equal(chosen, &candidate) != 0 else { continue }
-            var blocked: dnnl_memory_t?
-            guard dnnl_memory_create(&blocked, chosen, engine, nil) == dnnl_success, let blocked else { break }
-            return Argument(index: index, layout: chosen.pointee, plain: plain, shape: shape, blocked: blocked,
-                            blockedFloats: floats, conversion: .activations(block: block), isOutput: isOutput)
+                dnnl_memory_desc_equal(chosen, &candidate) != 0 {
+                return argument(floats, .activations(block: block, images: shape[0], channels: shape[1], pixels: shape[2] * shape[3]))
+            }
         }
-        var blocked: dnnl_memory_t?, reorderPD: dnnl_primitive_desc_t?, reorder: Kernel?
+        var plain: dnnl_memory_t?, reorderPD: dnnl_primitive_desc_t?, reorder: Kernel?
         let ok = withUnsafePointer(to: &plainDescriptor) { plainPointer in
-            dnnl_memory_create(&blocked, chosen, engine, nil) == dnnl_success
+            dnnl_memory_create(&plain, plainPointer, engine, nil) == dnnl_success
                 && dnnl_reorder_primitive_desc_create(
                     &reorderPD, isOutput ? chosen : plainPointer, engine, isOutput ? plainPointer : chosen, engine,
                     attributes) == dnnl_success
         }
         if ok, let reorderPD { reorder = Kernel(reorderPD, engine) }
         if let reorderPD { dnnl_primitive_desc_destroy(reorderPD) }
-        guard ok, let blocked, let reorder else {
-            dnnl_memory_destroy(plain)
-            if let blocked { dnnl_memory_destroy(blocked) }
+        guard ok, let plain, let reorder else {
+            dnnl_memory_destroy(memory)
+            if let plain { dnnl_memory_destroy(plain) }
             return nil
         }
-        return Argument(index: index, layout: chosen.pointee, plain: plain, shape: shape, blocked: blocked,
-                        blockedFloats: floats, conversion: .reorder(reorder), isOutput: isOutput)
+        return argument(floats, .reorder(reorder, plain: plain))
     }
 }
 
