@@ -114,8 +114,10 @@ final class WorkerPool: @unchecked Sendable {
     /// Helpers asleep on `started`, and whether the caller sleeps on `finished` (under `lock`).
     private var sleepingHelpers = 0
     private var callerSleeps = false
-    /// Helper threads started so far (they are workers 1...helpers); touched under `callLock`.
+    /// Helper threads started so far (they are workers 1...helpers), and whether the system
+    /// refused one; touched under `callLock`.
     private var helpers = 0
+    private var refused = false
 
     private static let workerBits = 16
 
@@ -139,10 +141,20 @@ final class WorkerPool: @unchecked Sendable {
             return
         }
         defer { pthread_mutex_unlock(callLock) }
-        guard startHelpers(upTo: workers - 1) else {
+        // Worker w on thread w mod threads, when the system refused some of the helpers.
+        let threads = startHelpers(upTo: workers - 1) + 1
+        if threads == 1 {
             for w in 0..<workers { body(w) }
-            return
+        } else if threads == workers {
+            hand(workers, body)
+        } else {
+            hand(threads) { t in for w in stride(from: t, to: workers, by: threads) { body(w) } }
         }
+    }
+
+    /// Runs `body(0)` on the caller and `body(1)`, …, `body(workers − 1)` on helpers 1, 2, …,
+    /// which must have started. Called with `callLock` held.
+    private func hand(_ workers: Int, _ body: (Int) -> Void) {
         withoutActuallyEscaping(body) { body in
             self.body = body
             remaining.store(workers - 1, ordering: .relaxed)
@@ -172,21 +184,28 @@ final class WorkerPool: @unchecked Sendable {
         return false
     }
 
-    /// Starts helper threads until there are `count`; false when the system refused one, and
-    /// the call then runs on the caller's thread alone (a helper that never started would leave
-    /// the caller waiting for it). Called with `callLock` held.
-    private func startHelpers(upTo count: Int) -> Bool {
-        while helpers < count {
+    /// Starts helper threads until there are `count` and returns how many run, fewer once the
+    /// system refused one: the calls then use the helpers that started (a helper that never
+    /// started would leave the caller waiting for it), and no more are asked for — a refusal
+    /// (a thread limit, no memory for a stack) is reported once on stderr, not retried on
+    /// every call. Called with `callLock` held.
+    private func startHelpers(upTo count: Int) -> Int {
+        while helpers < count && !refused {
             // The call about to start comes after `seen`: the new helper must not skip it.
             let index = helpers + 1, seen = call.load(ordering: .relaxed)
             // The helper holds its pool for good: helpers never stop, so neither does the pool.
             guard startThread({ [self] in
                 Thread.current.name = "SwiftGAN \(index)"  // for debuggers and profilers (≤ 15 bytes on Linux)
                 self.helperLoop(index: index, seen: seen)
-            }) else { return false }
+            }) else {
+                refused = true
+                FileHandle.standardError.write(Data(
+                    "SwiftGAN: the system refused to start worker thread \(index + 1); parallel loops run on \(index) thread(s)\n".utf8))
+                break
+            }
             helpers = index
         }
-        return true
+        return min(helpers, count)
     }
 
     /// Runs `body` on a new detached thread with an 8 MiB stack; false if `pthread_create` fails.

@@ -121,6 +121,9 @@ final class ParallelTests: XCTestCase {
         XCTAssertNotNil(call, "the call waited for a helper that never started")
         XCTAssertEqual(call?.workers, [UInt](repeating: call?.caller ?? 0, count: 3))
         XCTAssertEqual(refusals, 1)
+        let next = threadsOfCall(pool, workers: 2)
+        XCTAssertEqual(next?.workers, [UInt](repeating: next?.caller ?? 0, count: 2))
+        XCTAssertEqual(refusals, 1, "a refused helper is not asked for again on every call")
     }
 
     func testPoolUsesTheHelpersItCouldStart() {
@@ -129,10 +132,14 @@ final class ParallelTests: XCTestCase {
             allowed -= 1
             return allowed >= 0 && WorkerPool.startDetachedThread(body)
         })
-        // Helper 1 starts, helper 2 is refused: the 3-worker call runs on the caller alone.
+        // Helper 1 starts, helper 2 is refused: the 3-worker call runs on the caller and helper
+        // 1, worker w on thread w mod 2.
         let first = threadsOfCall(pool, workers: 3)
         XCTAssertNotNil(first, "the call waited for a helper that never started")
-        XCTAssertEqual(first?.workers, [UInt](repeating: first?.caller ?? 0, count: 3))
+        XCTAssertEqual(first?.workers[0], first?.caller)
+        XCTAssertEqual(first?.workers[2], first?.caller)
+        XCTAssertNotEqual(first?.workers[1], first?.caller)
+        XCTAssertNotEqual(first?.workers[1], 0)
         // A 2-worker call needs only helper 1, which runs worker 1.
         let second = threadsOfCall(pool, workers: 2)
         XCTAssertEqual(second?.workers[0], second?.caller)
