@@ -6,19 +6,20 @@
 ///
 /// SwiftGAN converts these itself rather than through oneDNN reorder primitives: each oneDNN
 /// execution allocates on the heap, and two of every part's three executions were reorders.
-/// Only channel counts that are multiples of `b` are handled (no padding channels).
+/// Blocks of 16 (AVX-512 kernels) and 8 (AVX2) only, and channel counts that are multiples of
+/// the block (no padding channels).
 public enum ChannelBlocking {
     /// `plain` [images, channels, pixels] → `blocked` [images, channels / block, pixels, block].
     public static func toBlocked(
         _ plain: UnsafePointer<Float>, _ blocked: UnsafeMutablePointer<Float>,
         images: Int, channels: Int, pixels: Int, block: Int
     ) {
-        precondition(block > 0 && channels % block == 0, "ChannelBlocking: \(channels) channels in blocks of \(block)")
-        // The common blocks as constants, so the inlined inner loop has a fixed length.
-        switch block {
-        case 16: gatherRows(plain, blocked, images: images, channels: channels, pixels: pixels, block: 16)
-        case 8: gatherRows(plain, blocked, images: images, channels: channels, pixels: pixels, block: 8)
-        default: gatherRows(plain, blocked, images: images, channels: channels, pixels: pixels, block: block)
+        checkBlock(block, channels: channels)
+        // The block as a constant, so the inlined inner loop has a fixed length.
+        if block == 16 {
+            gatherRows(plain, blocked, images: images, channels: channels, pixels: pixels, block: 16)
+        } else {
+            gatherRows(plain, blocked, images: images, channels: channels, pixels: pixels, block: 8)
         }
     }
 
@@ -27,15 +28,17 @@ public enum ChannelBlocking {
         _ blocked: UnsafePointer<Float>, _ plain: UnsafeMutablePointer<Float>,
         images: Int, channels: Int, pixels: Int, block: Int
     ) {
-        precondition(block > 0 && channels % block == 0, "ChannelBlocking: \(channels) channels in blocks of \(block)")
-        switch block {
-        case 16: toPlain(blocked, plain, images: images, channels: channels, pixels: pixels, SIMD16<Float>.self)
-        case 8: toPlain(blocked, plain, images: images, channels: channels, pixels: pixels, SIMD8<Float>.self)
-        default:
-            forEachGroup(images: images, channels: channels, pixels: pixels, block: block) { planes, tile in
-                for j in 0..<block { for q in 0..<pixels { plain[planes + j * pixels + q] = blocked[tile + q * block + j] } }
-            }
+        checkBlock(block, channels: channels)
+        if block == 16 {
+            toPlain(blocked, plain, images: images, channels: channels, pixels: pixels, SIMD16<Float>.self)
+        } else {
+            toPlain(blocked, plain, images: images, channels: channels, pixels: pixels, SIMD8<Float>.self)
         }
+    }
+
+    private static func checkBlock(_ block: Int, channels: Int) {
+        precondition((block == 16 || block == 8) && channels % block == 0,
+                     "ChannelBlocking: \(channels) channels in blocks of \(block); blocks of 16 or 8 dividing the channels")
     }
 
     /// Pixel by pixel: its `block` channels gathered from the planes into one contiguous row of
