@@ -97,6 +97,50 @@ func kernels() {
                   ("fraction_of_sgemm", flops / t / 1e9 / ceiling)])
         }
     }
+    memoryBoundKernels(batch: batch, threads: threads)
+}
+
+/// The step's memory-bound kernels on dcgan28's activations, each against a parallel copy of
+/// the same bytes timed beside it: GB/s of the traffic the kernel cannot avoid (every input
+/// read once, every output written once) and that as a fraction of the copy's.
+func memoryBoundKernels(batch: Int, threads: Int) {
+    let rng = RandomGenerator(seed: 2)
+    // (layer, activation shape)
+    let activations: [(String, [Int])] = [
+        ("G.bn1 256x7x7", [batch, 256, 7, 7]), ("G.bn2 128x14x14", [batch, 128, 14, 14]),
+        ("D.act1 64x14x14", [batch, 64, 14, 14]), ("D.bn 128x7x7", [batch, 128, 7, 7]),
+    ]
+    for (name, shape) in activations {
+        let x = rng.normal(shape), dy = rng.normal(shape)
+        let c = shape[1], weight = rng.normal([c]), bias = rng.normal([c])
+        let statistics = NormalizationKernels.batchNormForward(x, weight: weight, bias: bias, epsilon: 1e-5).statistics
+        // (kernel, tensors read and written per call, body)
+        let kernels: [(String, Int, () -> Void)] = [
+            ("batch_norm_forward", 2, { _ = NormalizationKernels.batchNormForward(x, weight: weight, bias: bias, epsilon: 1e-5) }),
+            ("batch_norm_backward", 3, { _ = NormalizationKernels.batchNormBackward(dy, input: x, weight: weight, statistics: statistics) }),
+            ("leaky_relu_forward", 2, { _ = x.leakyRelu(slope: 0.2) }),
+            ("leaky_relu_backward", 3, { _ = Tensor.leakyReluBackward(dy, input: x, slope: 0.2) }),
+        ]
+        let bytes = Double(x.count * MemoryLayout<Float>.stride)
+        for (kernel, tensors, body) in kernels {
+            let copy = measure { _ = parallelCopy(x) }
+            let t = measure(body)
+            // A copy moves 2 tensors' bytes; the kernel moves `tensors`.
+            let gbPerSecond = Double(tensors) * bytes / t / 1e9, copyGBPerSecond = 2 * bytes / copy / 1e9
+            emit([("bench", kernel), ("layer", name), ("batch", batch), ("threads", threads), ("ms", t * 1e3),
+                  ("gb_per_s", gbPerSecond), ("fraction_of_copy", gbPerSecond / copyGBPerSecond)])
+        }
+    }
+}
+
+/// A copy of `x` split across threads the way the elementwise kernels split their work.
+func parallelCopy(_ x: Tensor) -> Tensor {
+    var out = Tensor(uninitializedShape: x.shape)
+    out.withUnsafeMutableBufferPointer { destination in
+        let to = destination.baseAddress!, from = x.pointer
+        Parallel.forRanges(x.count) { r in (to + r.lowerBound).update(from: from + r.lowerBound, count: r.count) }
+    }
+    return out
 }
 
 /// Peak resident memory (VmHWM) in MiB.
@@ -168,6 +212,10 @@ do {
     switch command {
     case "kernels": kernels()
     case "sgemm": sgemmCeiling(threads: option("--threads", default: 2))
+    case "memory":
+        let threads = option("--threads", default: 2)
+        Parallel.threadCount = threads
+        memoryBoundKernels(batch: option("--batch", default: 64), threads: threads)
     // Multiply-adds per image per iteration from benchmarks.md (work skipped legitimately still counts).
     case "dcgan28": try trainingWorkload(.dcgan, name: "dcgan28", defaultBatch: 64, flopPerImage: 2 * 140_047_488)
     case "mlpgan": try trainingWorkload(.mlp, name: "mlpgan", defaultBatch: 100, flopPerImage: 2 * 14_104_080)
@@ -183,7 +231,7 @@ do {
             _ = withoutGradients { model.generate(Variable(rng.normal([batch, 100, 1, 1])), labels: nil) }
         }
     default:
-        FileHandle.standardError.write("gan-bench: unknown benchmark '\(command)'; available: kernels, sgemm, dcgan28, mlpgan, sample\n".data(using: .utf8)!)
+        FileHandle.standardError.write("gan-bench: unknown benchmark '\(command)'; available: kernels, memory, sgemm, dcgan28, mlpgan, sample\n".data(using: .utf8)!)
         exit(2)
     }
 } catch {
