@@ -2,8 +2,9 @@
 /// fused backward pass, instead of the eight elementwise passes and four reductions of the
 /// composite form. Statistics are accumulated in Double, one channel per task, so results do
 /// not depend on the number of threads. Within a channel each plane of `P` values is summed in
-/// Float SIMD lanes and the plane sums are added in Double: a single Double accumulator chains
-/// every addition on the previous one (4 cycles each) and made batch norm a tenth of a DCGAN step.
+/// Float SIMD lanes and the planes' lanes are added in Double lanes: a single Double accumulator
+/// chains every addition on the previous one (4 cycles each) and made batch norm a tenth of a
+/// DCGAN step.
 ///
 /// Layout: `x` is `[N, C]` or `[N, C, H, W]`, seen as `[N, C, P]` with `P = H·W` (or 1); channel
 /// `c` is every `x[n, c, p]`, `M = N·P` values.
@@ -34,12 +35,9 @@ public enum NormalizationKernels {
         Parallel.forRanges(c, costPerElement: 3 * n * p) { channels in
             for ch in channels {
                 // Two passes over the channel: mean, then the centred sum of squares (stable).
-                var sum = 0.0
-                for i in 0..<n { sum += planeSums(src + (i * c + ch) * p, nil, count: p, center: 0).sum }
-                let mu = sum / m
-                var squares = 0.0
-                for i in 0..<n { squares += planeCentredSquares(src + (i * c + ch) * p, count: p, center: Float(mu)) }
-                let varianceValue = squares / m
+                let first = src + ch * p
+                let mu = channelSums(first, nil, planes: n, stride: c * p, count: p, center: 0).sum / m
+                let varianceValue = channelCentredSquares(first, planes: n, stride: c * p, count: p, center: Float(mu)) / m
                 let inv = Float(1 / (varianceValue + Double(epsilon)).squareRoot())
                 pm[ch] = Float(mu); pv[ch] = Float(varianceValue); pi[ch] = inv
                 // y = x · scale + shift with scale = w · invStd, shift = b − μ · scale.
@@ -74,11 +72,7 @@ public enum NormalizationKernels {
             for ch in channels {
                 let mu = pm[ch], inv = pi[ch]
                 // Σ dy and Σ dy·(x − μ); the latter times invStd is Σ dy·x̂.
-                var sumG = 0.0, sumGCentred = 0.0
-                for i in 0..<n {
-                    let sums = planeSums(pg + (i * c + ch) * p, px + (i * c + ch) * p, count: p, center: mu)
-                    sumG += sums.sum; sumGCentred += sums.sumOfProducts
-                }
+                let (sumG, sumGCentred) = channelSums(pg + ch * p, px + ch * p, planes: n, stride: c * p, count: p, center: mu)
                 let sumGXhat = sumGCentred * Double(inv)
                 pdb[ch] = Float(sumG); pdw[ch] = Float(sumGXhat)
                 let k = (w?[ch] ?? 1) * inv
@@ -113,57 +107,74 @@ public enum NormalizationKernels {
         return y
     }
 
-    /// Over one plane of `count` values: `sum = Σ a[j]` and `sumOfProducts = Σ a[j]·(b[j] − center)`
-    /// (`b` nil: only `sum`), in 16 Float lanes, the lanes added in Double at the end.
+    /// Over the `planes` planes of one channel (plane `i` at `a + i·stride`, `count` values):
+    /// `sum = Σ a[j]` and `sumOfProducts = Σ a[j]·(b[j] − center)` (`b` at the same offsets; nil:
+    /// only `sum`). Groups of ``planesPerFloatSum`` planes are summed in 16 Float lanes, the
+    /// groups' lanes added in 16 Double lanes, reduced once per channel: reducing every plane to
+    /// one Double chained 16 dependent adds per plane.
     @inline(__always)
-    private static func planeSums(
-        _ a: UnsafePointer<Float>, _ b: UnsafePointer<Float>?, count: Int, center: Float
+    private static func channelSums(
+        _ a: UnsafePointer<Float>, _ b: UnsafePointer<Float>?, planes: Int, stride: Int, count: Int, center: Float
     ) -> (sum: Double, sumOfProducts: Double) {
-        var sum = SIMD16<Float>(), products = SIMD16<Float>()
-        var j = 0
-        let vectors = count / 16 * 16
-        let ra = UnsafeRawPointer(a)
-        if let b {
-            let rb = UnsafeRawPointer(b), c = SIMD16<Float>(repeating: center)
-            while j < vectors {
-                let va = ra.loadUnaligned(fromByteOffset: j * 4, as: SIMD16<Float>.self)
-                let vb = rb.loadUnaligned(fromByteOffset: j * 4, as: SIMD16<Float>.self)
-                sum += va
-                products += va * (vb - c)
-                j += 16
+        var sums = SIMD16<Double>(), products = SIMD16<Double>()
+        var tail = 0.0, tailProducts = 0.0
+        let vectors = count / 16 * 16, c = SIMD16<Float>(repeating: center)
+        for group in Swift.stride(from: 0, to: planes, by: planesPerFloatSum) {
+            var sum = SIMD16<Float>(), product = SIMD16<Float>()
+            for i in group..<Swift.min(planes, group + planesPerFloatSum) {
+                let pa = a + i * stride, ra = UnsafeRawPointer(pa)
+                var j = 0
+                if let b {
+                    let pb = b + i * stride, rb = UnsafeRawPointer(pb)
+                    while j < vectors {
+                        let va = ra.loadUnaligned(fromByteOffset: j * 4, as: SIMD16<Float>.self)
+                        sum += va
+                        product += va * (rb.loadUnaligned(fromByteOffset: j * 4, as: SIMD16<Float>.self) - c)
+                        j += 16
+                    }
+                    for k in j..<count { tail += Double(pa[k]); tailProducts += Double(pa[k]) * Double(pb[k] - center) }
+                } else {
+                    while j < vectors {
+                        sum += ra.loadUnaligned(fromByteOffset: j * 4, as: SIMD16<Float>.self)
+                        j += 16
+                    }
+                    for k in j..<count { tail += Double(pa[k]) }
+                }
             }
-        } else {
-            while j < vectors {
-                sum += ra.loadUnaligned(fromByteOffset: j * 4, as: SIMD16<Float>.self)
-                j += 16
-            }
+            sums += SIMD16<Double>(sum)
+            if b != nil { products += SIMD16<Double>(product) }
         }
-        var total = 0.0, totalProducts = 0.0
-        for lane in 0..<16 { total += Double(sum[lane]); totalProducts += Double(products[lane]) }
-        while j < count {
-            total += Double(a[j])
-            if let b { totalProducts += Double(a[j]) * Double(b[j] - center) }
-            j += 1
-        }
-        return (total, totalProducts)
+        return (sums.sum() + tail, products.sum() + tailProducts)
     }
 
-    /// `Σ (a[j] − center)²` over one plane of `count` values, in 16 Float lanes added in Double.
+    /// `Σ (a[j] − center)²` over the planes of one channel, laid out and summed as in
+    /// ``channelSums(_:_:planes:stride:count:center:)``.
     @inline(__always)
-    private static func planeCentredSquares(_ a: UnsafePointer<Float>, count: Int, center: Float) -> Double {
-        var squares = SIMD16<Float>()
-        let c = SIMD16<Float>(repeating: center), ra = UnsafeRawPointer(a)
-        var j = 0
-        while j + 16 <= count {
-            let d = ra.loadUnaligned(fromByteOffset: j * 4, as: SIMD16<Float>.self) - c
-            squares += d * d
-            j += 16
+    private static func channelCentredSquares(
+        _ a: UnsafePointer<Float>, planes: Int, stride: Int, count: Int, center: Float
+    ) -> Double {
+        var squares = SIMD16<Double>(), tail = 0.0
+        let vectors = count / 16 * 16, c = SIMD16<Float>(repeating: center)
+        for group in Swift.stride(from: 0, to: planes, by: planesPerFloatSum) {
+            var sum = SIMD16<Float>()
+            for i in group..<Swift.min(planes, group + planesPerFloatSum) {
+                let pa = a + i * stride, ra = UnsafeRawPointer(pa)
+                var j = 0
+                while j < vectors {
+                    let d = ra.loadUnaligned(fromByteOffset: j * 4, as: SIMD16<Float>.self) - c
+                    sum += d * d
+                    j += 16
+                }
+                for k in j..<count { let d = Double(pa[k] - center); tail += d * d }
+            }
+            squares += SIMD16<Double>(sum)
         }
-        var total = 0.0
-        for lane in 0..<16 { total += Double(squares[lane]) }
-        while j < count { let d = Double(a[j] - center); total += d * d; j += 1 }
-        return total
+        return squares.sum() + tail
     }
+
+    /// Planes whose values share Float lanes before the lanes are added in Double: with DCGAN's
+    /// 7×7 and 14×14 planes, 12–48 values per lane, as many as one plane of 28×28.
+    private static let planesPerFloatSum = 4
 
     /// `(N, C, P)` of a `[N, C]` or `[N, C, H, W]` tensor.
     private static func dimensions(_ x: Tensor) -> (Int, Int, Int) {
