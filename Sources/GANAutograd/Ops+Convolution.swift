@@ -3,26 +3,38 @@
 //   convInputGrad(dy, w)  dx = the adjoint of x ↦ x ⋆ w applied to dy   (= ConvTranspose2d forward)
 //   convWeightGrad(x, dy) dw = the adjoint of w ↦ x ⋆ w applied to dy
 // Each is bilinear, so each pullback is made of the other two, and gradients of gradients work.
+// One application of a layer shares a `ConvertedOperands` between its pass and the two passes of
+// its pullback, so that oneDNN converts each activation once (nil: a fresh one).
 
-func conv2dPrimitive(_ x: Variable, _ w: Variable, _ g: Conv2dGeometry) -> Variable {
-    let y = ConvolutionKernels.conv2dForward(input: x.value, weight: w.value, geometry: g)
+/// `given`, or new operands when the op on `a` and `b` will be recorded (its pullback may reuse
+/// them); nil otherwise, so that sampling keeps no converted copies.
+private func operandsToShare(_ given: ConvertedOperands?, _ a: Variable, _ b: Variable, _ g: Conv2dGeometry) -> ConvertedOperands? {
+    if let given { return given }
+    guard GradientMode.isEnabled && (a.requiresGradient || b.requiresGradient) else { return nil }
+    return ConvolutionKernels.convertedOperands(for: g)
+}
+
+func conv2dPrimitive(_ x: Variable, _ w: Variable, _ g: Conv2dGeometry, operands: ConvertedOperands? = nil) -> Variable {
+    let operands = operandsToShare(operands, x, w, g)
+    let y = ConvolutionKernels.conv2dForward(input: x.value, weight: w.value, geometry: g, operands: operands)
     return Variable.record("conv2d", y, inputs: [x, w]) { dy, need in
-        [need[0] ? conv2dInputGradPrimitive(dy, w, g) : nil,
-         need[1] ? conv2dWeightGradPrimitive(x, dy, g) : nil]
+        [need[0] ? conv2dInputGradPrimitive(dy, w, g, operands: operands) : nil,
+         need[1] ? conv2dWeightGradPrimitive(x, dy, g, operands: operands) : nil]
     }
 }
 
-func conv2dInputGradPrimitive(_ dy: Variable, _ w: Variable, _ g: Conv2dGeometry) -> Variable {
-    let dx = ConvolutionKernels.conv2dBackwardInput(outputGradient: dy.value, weight: w.value, geometry: g)
+func conv2dInputGradPrimitive(_ dy: Variable, _ w: Variable, _ g: Conv2dGeometry, operands: ConvertedOperands? = nil) -> Variable {
+    let operands = operandsToShare(operands, dy, w, g)
+    let dx = ConvolutionKernels.conv2dBackwardInput(outputGradient: dy.value, weight: w.value, geometry: g, operands: operands)
     return Variable.record("conv2dInputGrad", dx, inputs: [dy, w]) { gx, need in
         // <convInputGrad(dy, w), gx> = <dy, conv(gx, w)> = <w, convWeightGrad(gx, dy)>
-        [need[0] ? conv2dPrimitive(gx, w, g) : nil,
-         need[1] ? conv2dWeightGradPrimitive(gx, dy, g) : nil]
+        [need[0] ? conv2dPrimitive(gx, w, g, operands: operands) : nil,
+         need[1] ? conv2dWeightGradPrimitive(gx, dy, g, operands: operands) : nil]
     }
 }
 
-func conv2dWeightGradPrimitive(_ x: Variable, _ dy: Variable, _ g: Conv2dGeometry) -> Variable {
-    let dw = ConvolutionKernels.conv2dBackwardWeight(input: x.value, outputGradient: dy.value, geometry: g)
+func conv2dWeightGradPrimitive(_ x: Variable, _ dy: Variable, _ g: Conv2dGeometry, operands: ConvertedOperands? = nil) -> Variable {
+    let dw = ConvolutionKernels.conv2dBackwardWeight(input: x.value, outputGradient: dy.value, geometry: g, operands: operands)
     return Variable.record("conv2dWeightGrad", dw, inputs: [x, dy]) { gw, need in
         // <convWeightGrad(x, dy), gw> = <dy, conv(x, gw)> = <x, convInputGrad(dy, gw)>
         [need[0] ? conv2dInputGradPrimitive(dy, gw, g) : nil,

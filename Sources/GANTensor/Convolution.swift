@@ -114,12 +114,21 @@ public enum ConvolutionKernels {
         }
     }
 
+    /// Where oneDNN runs `g`, a new ``ConvertedOperands`` for one application of the layer, to
+    /// hand to each of its passes; nil where im2col + GEMM runs it (nothing is converted).
+    public static func convertedOperands(for g: Conv2dGeometry) -> ConvertedOperands? {
+        oneDNNRuns(g) ? ConvertedOperands() : nil
+    }
+
     /// `y[n, oc, oh, ow] = Σ_{c,i,j} w[oc, c, i, j] · x[n, c, oh·s−p+i, ow·s−p+j]`.
     /// x: [N, C, H, W], w: [OC, C, kH, kW] → y: [N, OC, OH, OW].
-    public static func conv2dForward(input x: Tensor, weight w: Tensor, geometry g: Conv2dGeometry) -> Tensor {
+    /// `operands`: the layer's converted activations (``convertedOperands(for:)``); `x`'s is kept.
+    public static func conv2dForward(
+        input x: Tensor, weight w: Tensor, geometry g: Conv2dGeometry, operands: ConvertedOperands? = nil
+    ) -> Tensor {
         checkInput(x.shape, "input", g); checkWeight(w.shape, g)
         let y = Tensor(uninitializedShape: g.outputShape)
-        if runOneDNNConvolution(.forward, g, x.pointer, w.pointer, y.storage.pointer) { return y }
+        if runOneDNNConvolution(.forward, g, x, w, y.storage.pointer, operands: operands) { return y }
         if g.isFullyConnected {
             // y[N, OC] = x[N, CKK] · w[OC, CKK]ᵀ
             BLAS.gemm(transposeA: false, transposeB: true, m: g.batch, n: g.outChannels, k: g.patchSize,
@@ -142,10 +151,13 @@ public enum ConvolutionKernels {
 
     /// Gradient of ``conv2dForward`` with respect to its input (also the forward pass of a
     /// transposed convolution). dy: [N, OC, OH, OW], w: [OC, C, kH, kW] → dx: [N, C, H, W].
-    public static func conv2dBackwardInput(outputGradient dy: Tensor, weight w: Tensor, geometry g: Conv2dGeometry) -> Tensor {
+    /// `operands`: as in ``conv2dForward(input:weight:geometry:operands:)``; `dy`'s is kept.
+    public static func conv2dBackwardInput(
+        outputGradient dy: Tensor, weight w: Tensor, geometry g: Conv2dGeometry, operands: ConvertedOperands? = nil
+    ) -> Tensor {
         checkOutput(dy.shape, "output gradient", g); checkWeight(w.shape, g)
         let dx = Tensor(uninitializedShape: g.inputShape)
-        if runOneDNNConvolution(.backwardInput, g, dy.pointer, w.pointer, dx.storage.pointer) { return dx }
+        if runOneDNNConvolution(.backwardInput, g, dy, w, dx.storage.pointer, operands: operands) { return dx }
         if g.isFullyConnected {
             // dx[N, CKK] = dy[N, OC] · w[OC, CKK]
             BLAS.gemm(transposeA: false, transposeB: false, m: g.batch, n: g.patchSize, k: g.outChannels,
@@ -168,10 +180,14 @@ public enum ConvolutionKernels {
 
     /// Gradient of ``conv2dForward`` with respect to its weight, summed over the chunks in order.
     /// x: [N, C, H, W], dy: [N, OC, OH, OW] → dw: [OC, C, kH, kW].
-    public static func conv2dBackwardWeight(input x: Tensor, outputGradient dy: Tensor, geometry g: Conv2dGeometry) -> Tensor {
+    /// `operands`: as in ``conv2dForward(input:weight:geometry:operands:)``; the kept `x` and `dy`
+    /// are reused when they are these tensors', then dropped (this pass reads them last).
+    public static func conv2dBackwardWeight(
+        input x: Tensor, outputGradient dy: Tensor, geometry g: Conv2dGeometry, operands: ConvertedOperands? = nil
+    ) -> Tensor {
         checkInput(x.shape, "input", g); checkOutput(dy.shape, "output gradient", g)
         let dw = Tensor(uninitializedShape: g.weightShape)
-        if runOneDNNConvolution(.backwardWeight, g, x.pointer, dy.pointer, dw.storage.pointer) { return dw }
+        if runOneDNNConvolution(.backwardWeight, g, x, dy, dw.storage.pointer, operands: operands) { return dw }
         if g.isFullyConnected {
             // dw[OC, CKK] = dy[N, OC]ᵀ · x[N, CKK]
             BLAS.gemm(transposeA: true, transposeB: false, m: g.outChannels, n: g.patchSize, k: g.batch,

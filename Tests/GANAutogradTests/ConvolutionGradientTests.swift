@@ -29,6 +29,28 @@ final class ConvolutionGradientTests: XCTestCase {
         }
     }
 
+    /// Layers oneDNN runs (channels in multiples of 16) share converted activations between a
+    /// pass and its pullback's two passes; their gradients must match im2col + GEMM's, for a
+    /// convolution and a transposed one, and again for a second seed on the same graph (the
+    /// pullback runs twice; the first run's kept copies are of other tensors).
+    func testWideLayerGradientsMatchIm2colWithSharedConversions() {
+        let saved = ConvolutionKernels.useOneDNN
+        defer { ConvolutionKernels.useOneDNN = saved }
+        let rng = RandomGenerator(seed: 36)
+        let x = Variable(rng.normal([3, 16, 9, 9]), requiresGradient: true)
+        let w = Variable(rng.normal([32, 16, 4, 4]), requiresGradient: true)
+        let wT = Variable(rng.normal([32, 16, 4, 4]), requiresGradient: true)
+        let seeds = (0..<2).map { _ in rng.normal([3, 16, 8, 8]) }
+        func gradientsOfBothLayers(oneDNN: Bool) -> [Tensor] {
+            ConvolutionKernels.useOneDNN = oneDNN
+            // [3, 16, 9, 9] → conv → [3, 32, 4, 4] → transposed conv → [3, 16, 8, 8]
+            let y = convTranspose2d(conv2d(x, weight: w, stride: (2, 2), padding: (1, 1)), weight: wT, stride: (2, 2), padding: (1, 1))
+            return seeds.flatMap { seed in gradients(of: y, wrt: [x, w, wT], seed: seed).map(\.value) }
+        }
+        let viaOneDNN = gradientsOfBothLayers(oneDNN: true), reference = gradientsOfBothLayers(oneDNN: false)
+        for (got, expected) in zip(viaOneDNN, reference) { assertClose(got, expected, rtol: 1e-3, atol: 1e-3) }
+    }
+
     func testConv2dGradientsOddSizesStrideAndPadding() {
         for (stride, padding) in [((1, 1), (0, 0)), ((2, 2), (1, 1)), ((2, 3), (2, 0))] {
             let x = randomVariable([2, 3, 7, 5], seed: 31)

@@ -85,6 +85,42 @@ final class OneDNNConvolutionTests: XCTestCase {
         }
     }
 
+    /// A layer's passes sharing ``ConvertedOperands``: the forward pass keeps `x` converted, the
+    /// input-gradient pass `dy`, the weight-gradient pass reuses both and drops them; results are
+    /// bit-identical to passes that convert their own. Over a batch of several parts (the last
+    /// one short), so each part must find its own images in the kept copies.
+    func testKeptConversionsGiveTheSameResultsAndAreDropped() throws {
+        let rng = RandomGenerator(seed: 93)
+        let g = Conv2dGeometry(batch: 2 * OneDNNConvolutions.minimumImagesPerPart + 3, inChannels: 32, inHeight: 9, inWidth: 7,
+                               outChannels: 16, kernel: (4, 3), stride: (2, 2), padding: (1, 1))
+        let x = rng.normal(g.inputShape), weight = rng.normal(g.weightShape), dy = rng.normal(g.outputShape)
+        let reference = passes(x, weight, dy, g, oneDNN: true)
+        let operands = try XCTUnwrap(ConvolutionKernels.convertedOperands(for: g))
+        let y = ConvolutionKernels.conv2dForward(input: x, weight: weight, geometry: g, operands: operands)
+        XCTAssertTrue(operands.input?.source === x.storage, "the forward pass keeps its converted input")
+        let dx = ConvolutionKernels.conv2dBackwardInput(outputGradient: dy, weight: weight, geometry: g, operands: operands)
+        XCTAssertTrue(operands.output?.source === dy.storage, "the input-gradient pass keeps its converted dy")
+        let dw = ConvolutionKernels.conv2dBackwardWeight(input: x, outputGradient: dy, geometry: g, operands: operands)
+        XCTAssertNil(operands.input, "dropped after the weight gradient")
+        XCTAssertNil(operands.output, "dropped after the weight gradient")
+        for (got, expected) in zip([y, dx, dw], reference) { XCTAssertEqual(got.scalars, expected.scalars) }
+    }
+
+    /// A kept copy serves only the tensor it was made from: a weight gradient of other
+    /// activations (another `x` and `dy` of the same shapes) converts them afresh.
+    func testKeptConversionsAreNotReusedForOtherTensors() throws {
+        let rng = RandomGenerator(seed: 94)
+        let g = Conv2dGeometry(batch: 3, inChannels: 16, inHeight: 8, inWidth: 8, outChannels: 32,
+                               kernel: (3, 3), stride: (1, 1), padding: (1, 1))
+        let x = rng.normal(g.inputShape), weight = rng.normal(g.weightShape), dy = rng.normal(g.outputShape)
+        let otherX = rng.normal(g.inputShape), otherDy = rng.normal(g.outputShape)
+        let operands = try XCTUnwrap(ConvolutionKernels.convertedOperands(for: g))
+        _ = ConvolutionKernels.conv2dForward(input: x, weight: weight, geometry: g, operands: operands)
+        _ = ConvolutionKernels.conv2dBackwardInput(outputGradient: dy, weight: weight, geometry: g, operands: operands)
+        let dw = ConvolutionKernels.conv2dBackwardWeight(input: otherX, outputGradient: otherDy, geometry: g, operands: operands)
+        XCTAssertEqual(dw.scalars, ConvolutionKernels.conv2dBackwardWeight(input: otherX, outputGradient: otherDy, geometry: g).scalars)
+    }
+
     private func passes(_ x: Tensor, _ w: Tensor, _ dy: Tensor, _ g: Conv2dGeometry, oneDNN: Bool) -> [Tensor] {
         let saved = ConvolutionKernels.useOneDNN
         ConvolutionKernels.useOneDNN = oneDNN
