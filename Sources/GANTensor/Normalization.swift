@@ -1,10 +1,10 @@
 /// Batch-normalisation kernels: one pass for the statistics and one for the output, and one
 /// fused backward pass, instead of the eight elementwise passes and four reductions of the
 /// composite form. Statistics are accumulated in Double, one channel per task, so results do
-/// not depend on the number of threads. Within a channel each plane of `P` values is summed in
-/// Float SIMD lanes and the planes' lanes are added in Double lanes: a single Double accumulator
-/// chains every addition on the previous one (4 cycles each) and made batch norm a tenth of a
-/// DCGAN step.
+/// not depend on the number of threads. Within a channel, groups of planes of `P` values are
+/// summed in Float SIMD lanes and the groups' lanes added in Double lanes: a single Double
+/// accumulator chains every addition on the previous one (4 cycles each) and made batch norm a
+/// tenth of a DCGAN step.
 ///
 /// Layout: `x` is `[N, C]` or `[N, C, H, W]`, seen as `[N, C, P]` with `P = H·W` (or 1); channel
 /// `c` is every `x[n, c, p]`, `M = N·P` values.
