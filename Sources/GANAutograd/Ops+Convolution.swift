@@ -14,12 +14,21 @@ private func operandsToShare(_ given: ConvertedOperands?, _ a: Variable, _ b: Va
     return ConvolutionKernels.convertedOperands(for: g)
 }
 
+/// The operands a pullback hands on: only the weight-gradient pass reads kept copies again,
+/// so without it (`need[1]` false: D's weights in a generator step) they are dropped now.
+private func sharedWithWeightGradient(_ operands: ConvertedOperands?, _ need: NeededInputs) -> ConvertedOperands? {
+    if need[1] { return operands }
+    operands?.release()
+    return nil
+}
+
 func conv2dPrimitive(_ x: Variable, _ w: Variable, _ g: Conv2dGeometry, operands: ConvertedOperands? = nil) -> Variable {
     let operands = operandsToShare(operands, x, w, g)
     let y = ConvolutionKernels.conv2dForward(input: x.value, weight: w.value, geometry: g, operands: operands)
     return Variable.record("conv2d", y, inputs: [x, w]) { dy, need in
-        [need[0] ? conv2dInputGradPrimitive(dy, w, g, operands: operands) : nil,
-         need[1] ? conv2dWeightGradPrimitive(x, dy, g, operands: operands) : nil]
+        let shared = sharedWithWeightGradient(operands, need)
+        return [need[0] ? conv2dInputGradPrimitive(dy, w, g, operands: shared) : nil,
+                need[1] ? conv2dWeightGradPrimitive(x, dy, g, operands: shared) : nil]
     }
 }
 
@@ -28,8 +37,9 @@ func conv2dInputGradPrimitive(_ dy: Variable, _ w: Variable, _ g: Conv2dGeometry
     let dx = ConvolutionKernels.conv2dBackwardInput(outputGradient: dy.value, weight: w.value, geometry: g, operands: operands)
     return Variable.record("conv2dInputGrad", dx, inputs: [dy, w]) { gx, need in
         // <convInputGrad(dy, w), gx> = <dy, conv(gx, w)> = <w, convWeightGrad(gx, dy)>
-        [need[0] ? conv2dPrimitive(gx, w, g, operands: operands) : nil,
-         need[1] ? conv2dWeightGradPrimitive(gx, dy, g, operands: operands) : nil]
+        let shared = sharedWithWeightGradient(operands, need)
+        return [need[0] ? conv2dPrimitive(gx, w, g, operands: shared) : nil,
+                need[1] ? conv2dWeightGradPrimitive(gx, dy, g, operands: shared) : nil]
     }
 }
 

@@ -122,7 +122,8 @@ public enum ConvolutionKernels {
 
     /// `y[n, oc, oh, ow] = Σ_{c,i,j} w[oc, c, i, j] · x[n, c, oh·s−p+i, ow·s−p+j]`.
     /// x: [N, C, H, W], w: [OC, C, kH, kW] → y: [N, OC, OH, OW].
-    /// `operands`: the layer's converted activations (``convertedOperands(for:)``); `x`'s is kept.
+    /// `operands`: the layer's converted activations (``convertedOperands(for:)``); `x`'s is kept
+    /// where oneDNN runs the layer.
     public static func conv2dForward(
         input x: Tensor, weight w: Tensor, geometry g: Conv2dGeometry, operands: ConvertedOperands? = nil
     ) -> Tensor {

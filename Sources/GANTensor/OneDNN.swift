@@ -19,7 +19,7 @@ func runOneDNNConvolution(
     operands: ConvertedOperands?
 ) -> Bool {
     #if canImport(CDNNL)
-    guard oneDNNRuns(g), let dnnl = OneDNNConvolutions.shared else { return false }
+    guard let dnnl = oneDNNConvolutions(for: g) else { return false }
     return dnnl.run(pass, g, first, second, output, operands: operands)
     #else
     return false
@@ -29,23 +29,34 @@ func runOneDNNConvolution(
 /// True when oneDNN runs the passes of `g` (linked, enabled and taking the geometry).
 func oneDNNRuns(_ g: Conv2dGeometry) -> Bool {
     #if canImport(CDNNL)
-    return ConvolutionKernels.useOneDNN && OneDNNConvolutions.takes(g) && OneDNNConvolutions.shared != nil
+    return oneDNNConvolutions(for: g) != nil
     #else
     return false
     #endif
 }
 
+#if canImport(CDNNL)
+/// oneDNN's convolutions when they run `g` (linked, enabled and taking the geometry), else nil.
+private func oneDNNConvolutions(for g: Conv2dGeometry) -> OneDNNConvolutions? {
+    guard ConvolutionKernels.useOneDNN, OneDNNConvolutions.takes(g) else { return nil }
+    return OneDNNConvolutions.shared
+}
+#endif
+
 /// One application of a convolution layer's activations as oneDNN's kernels read them
 /// (channel-blocked), kept between its passes so that each is converted once. The forward pass
 /// keeps its converted input `x` and the input-gradient pass its converted `dy`; the
-/// weight-gradient pass, which reads both, reuses them and then drops them. (For a transposed
-/// layer the passes swap roles and the same two are shared.)
+/// weight-gradient pass, which reads both, reuses them and then drops them, and a pullback
+/// that takes no weight gradient drops them itself (``release()``). (For a transposed layer the
+/// passes swap roles and the same two are shared.) Only activations oneDNN reads in `nChw16c`
+/// or `nChw8c` are kept, as every layer it runs here does.
 ///
 /// The autodiff ops make one per application (``ConvolutionKernels/convertedOperands(for:)``,
 /// nil where oneDNN does not run the layer) and hand it to each pass. A pass reuses a kept copy
 /// only when it was made from the very same tensor storage, which the copy holds on to, so the
-/// values cannot have changed (a write to a shared storage copies it first). Reads and writes
-/// happen under the convolution lock.
+/// values cannot have changed: a write through the tensor API copies a shared storage first
+/// (writing through a ``TensorStorage``'s pointer directly bypasses that, here as everywhere).
+/// Reads and writes happen under the convolution lock.
 public final class ConvertedOperands {
     /// A whole batch's activation in `nChw{block}c`, converted from `source`.
     struct Copy {
@@ -57,13 +68,21 @@ public final class ConvertedOperands {
     var input: Copy?, output: Copy?
 
     init() {}
+
+    /// Drops the kept copies (their memory returns to the buffer pool), when no pass will read
+    /// them again.
+    public func release() {
+        #if canImport(CDNNL)
+        OneDNNConvolutions.shared?.withLock { input = nil; output = nil }
+        #endif
+    }
 }
 
 /// oneDNN's implementation of one pass of `g` ("jit:avx512_core", "jit:avx2", …), or nil when
 /// im2col + GEMM runs it. For benchmark reports.
 func oneDNNImplementation(_ pass: ConvolutionPass, _ g: Conv2dGeometry) -> String? {
     #if canImport(CDNNL)
-    guard oneDNNRuns(g), let dnnl = OneDNNConvolutions.shared else { return nil }
+    guard let dnnl = oneDNNConvolutions(for: g) else { return nil }
     return dnnl.implementation(pass, g)
     #else
     return nil
@@ -318,8 +337,10 @@ final class OneDNNConvolutions: @unchecked Sendable {
             dnnl_stream_destroy(stream)
         }
 
-        /// The weight (forward, backward input) or weight gradient (backward weight) argument.
-        var weight: Argument { arguments[arguments[2].index == Int32(swiftgan_dnnl_arg_diff_weights) ? 2 : 1] }
+        /// The weight (forward, backward input) or weight gradient (backward weight) argument,
+        /// and its position in ``arguments``.
+        var weight: Argument { arguments[weightPosition] }
+        var weightPosition: Int { arguments[2].index == Int32(swiftgan_dnnl_arg_diff_weights) ? 2 : 1 }
 
         /// True when the weight has the same blocked layout as in `other`, so one reordered copy serves both.
         func sharesBlockedWeight(with other: Plan) -> Bool {
@@ -423,6 +444,12 @@ final class OneDNNConvolutions: @unchecked Sendable {
     /// only between training, the last partial batch and evaluation).
     private let planCapacity = 64
 
+    /// Runs `body` holding the lock that serialises calls.
+    func withLock<R>(_ body: () -> R) -> R {
+        lock.lock(); defer { lock.unlock() }
+        return body()
+    }
+
     private init?() {
         _ = OneDNN.configured
         var engine: dnnl_engine_t?
@@ -504,7 +531,7 @@ final class OneDNNConvolutions: @unchecked Sendable {
             if blocksWeight {
                 lead.convertWeight(plain: UnsafeMutableRawPointer(mutating: second), blocked: UnsafeMutableRawPointer(auxiliary))
             }
-            let weightPosition = pass == .backwardWeight ? 2 : 1
+            let weightPosition = lead.weightPosition
             // Part i on thread i mod workers: the worker its plan was built for.
             Parallel.perform(partCount) { i in
                 let n0 = images(i).lowerBound

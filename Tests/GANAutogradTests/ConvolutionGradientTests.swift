@@ -32,7 +32,8 @@ final class ConvolutionGradientTests: XCTestCase {
     /// Layers oneDNN runs (channels in multiples of 16) share converted activations between a
     /// pass and its pullback's two passes; their gradients must match im2col + GEMM's, for a
     /// convolution and a transposed one, and again for a second seed on the same graph (the
-    /// pullback runs twice; the first run's kept copies are of other tensors).
+    /// pullbacks run twice; the second run converts afresh what the first run's weight-gradient
+    /// passes dropped).
     func testWideLayerGradientsMatchIm2colWithSharedConversions() {
         let saved = ConvolutionKernels.useOneDNN
         defer { ConvolutionKernels.useOneDNN = saved }

@@ -104,6 +104,12 @@ final class OneDNNConvolutionTests: XCTestCase {
         XCTAssertNil(operands.input, "dropped after the weight gradient")
         XCTAssertNil(operands.output, "dropped after the weight gradient")
         for (got, expected) in zip([y, dx, dw], reference) { XCTAssertEqual(got.scalars, expected.scalars) }
+        // A pullback that takes no weight gradient drops the copies itself.
+        let unread = try XCTUnwrap(ConvolutionKernels.convertedOperands(for: g))
+        _ = ConvolutionKernels.conv2dForward(input: x, weight: weight, geometry: g, operands: unread)
+        XCTAssertNotNil(unread.input)
+        unread.release()
+        XCTAssertNil(unread.input)
     }
 
     /// A kept copy serves only the tensor it was made from: a weight gradient of other
