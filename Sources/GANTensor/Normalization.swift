@@ -109,7 +109,7 @@ public enum NormalizationKernels {
 
     /// Over the `planes` planes of one channel (plane `i` at `a + i·stride`, `count` values):
     /// `sum = Σ a[j]` and `sumOfProducts = Σ a[j]·(b[j] − center)` (`b` at the same offsets; nil:
-    /// only `sum`). Groups of ``planesPerFloatSum`` planes are summed in 16 Float lanes, the
+    /// only `sum`). Groups of planes (``planesPerFloatSum(count:)``) are summed in 16 Float lanes, the
     /// groups' lanes added in 16 Double lanes, reduced once per channel: reducing every plane to
     /// one Double chained 16 dependent adds per plane.
     @inline(__always)
@@ -119,9 +119,10 @@ public enum NormalizationKernels {
         var sums = SIMD16<Double>(), products = SIMD16<Double>()
         var tail = 0.0, tailProducts = 0.0
         let vectors = count / 16 * 16, c = SIMD16<Float>(repeating: center)
-        for group in Swift.stride(from: 0, to: planes, by: planesPerFloatSum) {
+        let perGroup = planesPerFloatSum(count: count)
+        for group in Swift.stride(from: 0, to: planes, by: perGroup) {
             var sum = SIMD16<Float>(), product = SIMD16<Float>()
-            for i in group..<Swift.min(planes, group + planesPerFloatSum) {
+            for i in group..<Swift.min(planes, group + perGroup) {
                 let pa = a + i * stride, ra = UnsafeRawPointer(pa)
                 var j = 0
                 if let b {
@@ -155,9 +156,10 @@ public enum NormalizationKernels {
     ) -> Double {
         var squares = SIMD16<Double>(), tail = 0.0
         let vectors = count / 16 * 16, c = SIMD16<Float>(repeating: center)
-        for group in Swift.stride(from: 0, to: planes, by: planesPerFloatSum) {
+        let perGroup = planesPerFloatSum(count: count)
+        for group in Swift.stride(from: 0, to: planes, by: perGroup) {
             var sum = SIMD16<Float>()
-            for i in group..<Swift.min(planes, group + planesPerFloatSum) {
+            for i in group..<Swift.min(planes, group + perGroup) {
                 let pa = a + i * stride, ra = UnsafeRawPointer(pa)
                 var j = 0
                 while j < vectors {
@@ -172,9 +174,11 @@ public enum NormalizationKernels {
         return squares.sum() + tail
     }
 
-    /// Planes whose values share Float lanes before the lanes are added in Double: with DCGAN's
-    /// 7×7 and 14×14 planes, 12–48 values per lane, as many as one plane of 28×28.
-    private static let planesPerFloatSum = 4
+    /// Planes of `count` values whose sums share Float lanes before the lanes are added in
+    /// Double: about 49 values per lane (a 28×28 plane's share, summed alone before), one plane
+    /// when planes are larger.
+    @inline(__always)
+    private static func planesPerFloatSum(count: Int) -> Int { max(1, 784 / max(count, 1)) }
 
     /// `(N, C, P)` of a `[N, C]` or `[N, C, H, W]` tensor.
     private static func dimensions(_ x: Tensor) -> (Int, Int, Int) {

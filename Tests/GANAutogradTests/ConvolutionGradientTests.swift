@@ -156,10 +156,10 @@ final class ConvolutionGradientTests: XCTestCase {
     /// The fused kernels give the composite form's output and gradients (odd sizes, 2-D and 4-D,
     /// with and without affine parameters).
     func testFusedBatchNormMatchesCompositeForm() {
-        // Planes of 35, 49, 100 and 32 values: SIMD blocks of 16 plus remainders; 6 and 9 images:
-        // more than one group of planes summed in Float lanes.
+        // Planes of 35, 49, 100 and 196 values: SIMD blocks of 16 plus remainders; 6 images of
+        // 14×14: two groups of planes summed in Float lanes (4 per group).
         for (shape, affine) in [([4, 3, 5, 7], true), ([9, 5], true), ([3, 2, 3, 3], false), ([3, 4, 7, 7], true), ([2, 2, 5, 20], false),
-                                ([6, 2, 4, 8], true)] {
+                                ([6, 2, 14, 14], true)] {
             let x = randomVariable(shape, seed: 51)
             let c = shape[1]
             let w = affine ? randomVariable([c], low: 0.5, high: 1.5, seed: 52) : nil
