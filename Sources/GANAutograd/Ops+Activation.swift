@@ -5,7 +5,7 @@ import Foundation
 extension Variable {
     /// `eˣ`; d/dx = eˣ.
     public func exp() -> Variable {
-        let out = value.map(costPerElement: Tensor.transcendentalCost) { Foundation.exp($0) }
+        let out = value.mapCallingLibm { Foundation.exp($0) }
         let y = Variable(out)
         return Variable.record("exp", out, inputs: [self]) { [x = self] g, _ in
             // Recompute through the graph when differentiating twice; the value is the same.
@@ -15,7 +15,7 @@ extension Variable {
 
     /// Natural logarithm; d/dx = 1/x.
     public func log() -> Variable {
-        Variable.record("log", value.map(costPerElement: Tensor.transcendentalCost) { Foundation.log($0) }, inputs: [self]) { [x = self] g, _ in [g / x] }
+        Variable.record("log", value.mapCallingLibm { Foundation.log($0) }, inputs: [self]) { [x = self] g, _ in [g / x] }
     }
 
     /// `√x`; d/dx = 1 / (2√x).
@@ -28,7 +28,7 @@ extension Variable {
 
     /// Hyperbolic tangent; d/dx = 1 − tanh²x.
     public func tanh() -> Variable {
-        let out = value.map(costPerElement: Tensor.transcendentalCost) { Foundation.tanh($0) }
+        let out = value.mapCallingLibm { Foundation.tanh($0) }
         return Variable.record("tanh", out, inputs: [self]) { [x = self] g, _ in
             let t = GradientMode.isEnabled ? x.tanh() : Variable(out)
             return [g * (1 - t * t)]
@@ -37,7 +37,7 @@ extension Variable {
 
     /// Logistic sigmoid `1 / (1 + e⁻ˣ)`, computed without overflow; d/dx = σ(x)(1 − σ(x)).
     public func sigmoid() -> Variable {
-        let out = value.map(costPerElement: Tensor.transcendentalCost, stableSigmoid)
+        let out = value.mapCallingLibm(stableSigmoid)
         return Variable.record("sigmoid", out, inputs: [self]) { [x = self] g, _ in
             let s = GradientMode.isEnabled ? x.sigmoid() : Variable(out)
             return [g * s * (1 - s)]
@@ -46,7 +46,7 @@ extension Variable {
 
     /// `log(1 + eˣ)` in the stable form `max(x, 0) + log1p(e^−|x|)`; d/dx = σ(x).
     public func softplus() -> Variable {
-        Variable.record("softplus", value.map(costPerElement: Tensor.transcendentalCost, stableSoftplus), inputs: [self]) { [x = self] g, _ in
+        Variable.record("softplus", value.mapCallingLibm(stableSoftplus), inputs: [self]) { [x = self] g, _ in
             [g * x.sigmoid()]
         }
     }
@@ -77,6 +77,12 @@ extension Variable {
         let sign = value.map { $0 > 0 ? 1 : ($0 < 0 ? -1 : 0) }
         return Variable.record("abs", value.map { Swift.abs($0) }, inputs: [self]) { g, _ in [g * Variable(sign)] }
     }
+}
+
+extension Tensor {
+    /// `f` on every element, where `f` calls libm (`exp`, `log`, `tanh`, `pow`): split across
+    /// threads from a smaller size than a cheap map (``Tensor/transcendentalCost``).
+    func mapCallingLibm(_ f: (Float) -> Float) -> Tensor { map(costPerElement: Tensor.transcendentalCost, f) }
 }
 
 @inlinable func stableSigmoid(_ x: Float) -> Float {

@@ -49,7 +49,7 @@ extension Variable {
     /// `xᵖ` elementwise. d/dx = p·xᵖ⁻¹.
     public func pow(_ p: Float) -> Variable {
         let x = self
-        return Variable.record("pow", value.map(costPerElement: Tensor.transcendentalCost) { Foundation.pow($0, p) }, inputs: [x]) { g, _ in
+        return Variable.record("pow", value.mapCallingLibm { Foundation.pow($0, p) }, inputs: [x]) { g, _ in
             [g * x.pow(p - 1) * p]
         }
     }
