@@ -39,7 +39,9 @@ rows = [json.loads(l) for l in open(sys.argv[1]) if l.strip()]
 ceiling = None
 for r in rows:
     if r["bench"] == "sgemm": ceiling = r["gflop_per_s"]
-    elif r["bench"] == "dcgan28" and r.get("impl") == "swiftgan": r["ceiling"] = ceiling
+    elif r["bench"] == "dcgan28" and r.get("impl") == "swiftgan":
+        assert ceiling is not None, "a dcgan28 round ran before any sgemm measurement"
+        r["ceiling"] = ceiling
 def med(rs, key):
     v = [r[key] for r in rs if r.get(key) is not None]
     return round(statistics.median(v), 1) if v else None

@@ -38,7 +38,8 @@ public enum Parallel {
     }
 
     /// Calls `body(0)`, …, `body(workers - 1)` on ``threadCount`` threads at most (the pool's
-    /// and the caller's: worker `w` runs on thread `w mod threadCount`, worker 0 on the caller's)
+    /// and the caller's: worker `w` runs on thread `w mod threadCount`, worker 0 on the caller's;
+    /// `w mod` the threads it has, if the system refused to start some)
     /// and returns when all have returned. One heap allocation per call:
     /// `withoutActuallyEscaping`, which hands the non-escaping `body` to the other threads, boxes
     /// it (Swift offers no other way to share a non-escaping closure).
