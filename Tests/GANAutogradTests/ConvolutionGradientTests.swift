@@ -52,6 +52,27 @@ final class ConvolutionGradientTests: XCTestCase {
         for (got, expected) in zip(viaOneDNN, reference) { assertClose(got, expected, rtol: 1e-3, atol: 1e-3) }
     }
 
+    /// A gradient penalty through wide layers: the first backward pass is recorded
+    /// (`createGraph`), so its passes share the layers' converted activations and are then
+    /// differentiated again. The penalty's weight gradients must match im2col + GEMM's.
+    func testGradientPenaltyThroughWideLayersMatchesIm2col() {
+        let saved = ConvolutionKernels.useOneDNN
+        defer { ConvolutionKernels.useOneDNN = saved }
+        let rng = RandomGenerator(seed: 37)
+        let x = Variable(rng.normal([2, 16, 9, 9]), requiresGradient: true)
+        let w1 = Variable(rng.normal([32, 16, 4, 4]) * 0.2, requiresGradient: true)
+        let w2 = Variable(rng.normal([16, 32, 3, 3]) * 0.2, requiresGradient: true)
+        func penaltyGradients(oneDNN: Bool) -> [Tensor] {
+            ConvolutionKernels.useOneDNN = oneDNN
+            let h = conv2d(x, weight: w1, stride: (2, 2), padding: (1, 1)).leakyRelu(slope: 0.2)
+            let out = conv2d(h, weight: w2, padding: (1, 1)).sum()
+            let gx = gradients(of: out, wrt: [x], createGraph: true)[0]
+            return gradients(of: (gx * gx).sum(), wrt: [w1, w2]).map(\.value)
+        }
+        let viaOneDNN = penaltyGradients(oneDNN: true), reference = penaltyGradients(oneDNN: false)
+        for (got, expected) in zip(viaOneDNN, reference) { assertClose(got, expected, rtol: 1e-3, atol: 1e-3) }
+    }
+
     func testConv2dGradientsOddSizesStrideAndPadding() {
         for (stride, padding) in [((1, 1), (0, 0)), ((2, 2), (1, 1)), ((2, 3), (2, 0))] {
             let x = randomVariable([2, 3, 7, 5], seed: 31)
