@@ -48,15 +48,10 @@ public enum Parallel {
     /// thread calling at the same time) the calls run one after another on the caller's thread
     /// instead: callers divide work so that the split never changes a result.
     public static func perform(_ workers: Int, _ body: (Int) -> Void) {
-        let threads = min(workers, max(1, threadCount))
-        if threads <= 1 {
+        if workers <= 1 || threadCount <= 1 {
             for w in 0..<max(workers, 0) { body(w) }
-        } else if threads == workers {
-            WorkerPool.shared.run(workers, body)
         } else {
-            WorkerPool.shared.run(threads) { t in
-                for w in stride(from: t, to: workers, by: threads) { body(w) }
-            }
+            WorkerPool.shared.run(workers, threads: threadCount, body)
         }
     }
 }
@@ -135,15 +130,18 @@ final class WorkerPool: @unchecked Sendable {
         pthread_cond_init(finished, nil)
     }
 
-    func run(_ workers: Int, _ body: (Int) -> Void) {
-        precondition(workers >= 1, "WorkerPool.run: \(workers) workers")
-        guard workers < 1 << Self.workerBits, pthread_mutex_trylock(callLock) == 0 else {
+    /// Runs `body(0)`, …, `body(workers − 1)` on at most `maximumThreads` threads, the caller's
+    /// included: worker `w` on thread `w mod threads`, where `threads` is the smallest of the
+    /// two counts and of the threads the pool has (fewer if the system refused some helpers).
+    func run(_ workers: Int, threads maximumThreads: Int = .max, _ body: (Int) -> Void) {
+        precondition(workers >= 1 && maximumThreads >= 1, "WorkerPool.run: \(workers) workers on \(maximumThreads) threads")
+        guard pthread_mutex_trylock(callLock) == 0 else {
             for w in 0..<workers { body(w) }
             return
         }
         defer { pthread_mutex_unlock(callLock) }
-        // Worker w on thread w mod threads, when the system refused some of the helpers.
-        let threads = startHelpers(upTo: workers - 1) + 1
+        // (The call word holds the thread count in `workerBits` bits.)
+        let threads = startHelpers(upTo: min(workers, maximumThreads, 1 << Self.workerBits - 1) - 1) + 1
         if threads == 1 {
             for w in 0..<workers { body(w) }
         } else if threads == workers {
