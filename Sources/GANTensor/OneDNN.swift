@@ -3,10 +3,23 @@ import CDNNL
 import Foundation
 #endif
 
-/// The three passes of a convolution, in the argument order ``runOneDNNConvolution(_:_:_:_:_:)``
+/// The three passes of a convolution, in the argument order ``runOneDNNConvolution(_:_:_:_:_:operands:)``
 /// takes them: forward `(x, w) → y`, backward input `(dy, w) → dx`, backward weight `(x, dy) → dw`.
 enum ConvolutionPass: Int {
     case forward = 0, backwardInput = 1, backwardWeight = 2
+
+    /// What an argument of a convolution holds: an activation of its input side `[N, C, H, W]`
+    /// (`x`, `dx`), of its output side `[N, OC, OH, OW]` (`y`, `dy`), or the weight (`w`, `dw`).
+    enum Side { case input, output, weight }
+
+    /// The side of argument `position` (0 and 1: the inputs, 2: the output).
+    func side(of position: Int) -> Side {
+        switch (self, position) {
+        case (.forward, 0), (.backwardInput, 2), (.backwardWeight, 0): .input
+        case (.forward, 2), (.backwardInput, 0), (.backwardWeight, 1): .output
+        default: .weight
+        }
+    }
 }
 
 /// Runs one pass of geometry `g` with oneDNN when it is linked, enabled
@@ -73,8 +86,23 @@ public final class ConvertedOperands {
     /// them again.
     public func release() {
         #if canImport(CDNNL)
-        OneDNNConvolutions.shared?.withLock { input = nil; output = nil }
+        OneDNNConvolutions.shared?.withLock(dropCopies)
         #endif
+    }
+
+    /// ``release()`` with the convolution lock held.
+    func dropCopies() { input = nil; output = nil }
+
+    /// The kept copy of a convolution's activation on `side` (nil for the weight, never kept).
+    subscript(side: ConvolutionPass.Side) -> Copy? {
+        get { side == .input ? input : side == .output ? output : nil }
+        set {
+            switch side {
+            case .input: input = newValue
+            case .output: output = newValue
+            case .weight: break
+            }
+        }
     }
 }
 
@@ -492,13 +520,15 @@ final class OneDNNConvolutions: @unchecked Sendable {
         }
         let partPlans = partPlanList
         // Floats per image of each argument (0: the weight, shared by every part).
-        let inputImage = g.inChannels * g.inHeight * g.inWidth, outputImage = g.outChannels * g.outHeight * g.outWidth
-        let weightCount = g.outChannels * g.patchSize
-        let (firstImage, secondImage, outputImageCount) = switch pass {
-        case .forward: (inputImage, 0, outputImage)
-        case .backwardInput: (outputImage, 0, inputImage)
-        case .backwardWeight: (inputImage, outputImage, 0)
+        func floatsPerImage(_ position: Int) -> Int {
+            switch pass.side(of: position) {
+            case .input: g.inChannels * g.inHeight * g.inWidth
+            case .output: g.outChannels * g.outHeight * g.outWidth
+            case .weight: 0
+            }
         }
+        let firstImage = floatsPerImage(0), secondImage = floatsPerImage(1), outputImageCount = floatsPerImage(2)
+        let weightCount = g.outChannels * g.patchSize
         // When every part has the weight in the same blocked layout, it is reordered once per call
         // instead of once per part: the input weight before the parts run, the weight gradient
         // after their partial sums are added (in that layout, element by element).
@@ -510,19 +540,12 @@ final class OneDNNConvolutions: @unchecked Sendable {
         let firstSlot = shareWeight ? 0 : 1
         let blocksWeight = shareWeight && pass != .backwardWeight
         let usesSlots = pass == .backwardWeight && (shareWeight || partCount > 1)
-        // Activations kept between this layer's passes: the input side is argument 0 of the
-        // forward and weight-gradient passes, the output side argument 0 of the input-gradient
-        // pass and argument 1 of the weight-gradient pass.
+        // The input activations' copies kept between this layer's passes.
         var batchPlacements = Placements()
         if let operands {
-            switch pass {
-            case .forward:
-                batchPlacements[0] = keptCopy(0, of: partPlans, source: firstTensor.storage, in: operands, at: \.input)
-            case .backwardInput:
-                batchPlacements[0] = keptCopy(0, of: partPlans, source: firstTensor.storage, in: operands, at: \.output)
-            case .backwardWeight:
-                batchPlacements[0] = keptCopy(0, of: partPlans, source: firstTensor.storage, in: operands, at: \.input)
-                batchPlacements[1] = keptCopy(1, of: partPlans, source: secondTensor.storage, in: operands, at: \.output)
+            for position in 0..<2 where pass.side(of: position) != .weight {
+                let source = (position == 0 ? firstTensor : secondTensor).storage
+                batchPlacements[position] = keptCopy(position, of: partPlans, source: source, in: operands, side: pass.side(of: position))
             }
         }
         // One scratch buffer: the blocked input weight, or the weight-gradient slots.
@@ -558,17 +581,16 @@ final class OneDNNConvolutions: @unchecked Sendable {
             }
         }
         // The weight gradient is the last pass to read the layer's converted activations.
-        if pass == .backwardWeight, let operands { operands.input = nil; operands.output = nil }
+        if pass == .backwardWeight { operands?.dropCopies() }
         return true
     }
 
-    /// The placement of input argument `i` in the whole-batch blocked copy `operands` keeps at
-    /// `slot`: the kept copy when it was made from `source` in the layout every part reads
+    /// The placement of input argument `i` in the whole-batch blocked copy `operands` keeps for
+    /// `side`: the kept copy when it was made from `source` in the layout every part reads
     /// (converted already), otherwise a new copy that the parts fill and `operands` keeps. nil
     /// when oneDNN reads the argument in another layout (no copy is kept).
     private func keptCopy(
-        _ i: Int, of plans: [Plan], source: TensorStorage, in operands: ConvertedOperands,
-        at slot: ReferenceWritableKeyPath<ConvertedOperands, ConvertedOperands.Copy?>
+        _ i: Int, of plans: [Plan], source: TensorStorage, in operands: ConvertedOperands, side: ConvolutionPass.Side
     ) -> Placement? {
         guard case .activations(let block, _, let channels, let pixels) = plans[0].arguments[i].conversion,
               plans.allSatisfy({ plan in
@@ -577,11 +599,11 @@ final class OneDNNConvolutions: @unchecked Sendable {
               })
         else { return nil }
         let floatsPerImage = channels * pixels
-        if let kept = operands[keyPath: slot], kept.source === source, kept.block == block {
+        if let kept = operands[side], kept.source === source, kept.block == block {
             return Placement(pointer: UnsafeMutableRawPointer(kept.blocked.pointer), floatsPerImage: floatsPerImage, convertedByCaller: true)
         }
         let blocked = TensorStorage(count: source.count)
-        operands[keyPath: slot] = ConvertedOperands.Copy(source: source, blocked: blocked, block: block)
+        operands[side] = ConvertedOperands.Copy(source: source, blocked: blocked, block: block)
         return Placement(pointer: UnsafeMutableRawPointer(blocked.pointer), floatsPerImage: floatsPerImage, convertedByCaller: false)
     }
 
