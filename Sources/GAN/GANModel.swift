@@ -7,8 +7,13 @@ public enum PixelRange: String, Codable, Sendable {
     /// [−1, 1], a tanh output (DCGAN).
     case symmetric
 
-    /// Maps data in [0, 1] to this range.
-    public func fromUnit(_ x: Tensor) -> Tensor { self == .unit ? x : x * 2 - 1 }
+    /// Maps data in [0, 1] to this range: `2x − 1` for ``symmetric``. Consumes `x`: when no other
+    /// tensor shares its storage (a freshly loaded data set), the values are mapped in place.
+    public func fromUnit(_ x: consuming Tensor) -> Tensor {
+        var y = consume x
+        if self == .symmetric { y.update { $0 * 2 - 1 } }
+        return y
+    }
     /// Maps this range back to [0, 1].
     public func toUnit(_ x: Tensor) -> Tensor { self == .unit ? x : (x + 1) * 0.5 }
 }

@@ -19,6 +19,19 @@ extension Tensor {
         return out
     }
 
+    /// `self[i] = f(self[i])` in place — after a copy when another tensor shares the storage —
+    /// split across threads as ``map(costPerElement:_:)``. For data sets, where a second copy
+    /// would double the peak memory.
+    @inlinable
+    public mutating func update(costPerElement: Int = 1, _ f: (Float) -> Float) {
+        withUnsafeMutableBufferPointer { values in
+            let p = values.baseAddress!
+            Parallel.forRanges(values.count, costPerElement: costPerElement) { r in
+                for i in r { p[i] = f(p[i]) }
+            }
+        }
+    }
+
     /// `f(a, b)` elementwise, broadcasting `a` and `b` to a common shape.
     @inlinable
     public static func combine(_ a: Tensor, _ b: Tensor, op: String, _ f: (Float, Float) -> Float) -> Tensor {

@@ -72,6 +72,22 @@ final class TensorTests: XCTestCase {
         XCTAssertTrue(Tensor(zeros: [0]).meanAll { $0 + 1 }.isNaN, "no elements: NaN, not 0")
     }
 
+    func testUpdateMapsInPlaceUnlessTheStorageIsShared() {
+        // Large enough to be split across threads.
+        let values = (0..<(1 << 17)).map { Float($0 % 256) / 255 }
+        var a = Tensor(shape: [values.count], values: values)
+        let before = a.pointer
+        a.update { $0 * 2 - 1 }
+        XCTAssertEqual(a.pointer, before, "an unshared tensor is mapped where it is")
+        XCTAssertEqual(a.scalars, values.map { $0 * 2 - 1 })
+        let kept = a
+        var b = a
+        b.update { -$0 }
+        XCTAssertEqual(kept.scalars, values.map { $0 * 2 - 1 }, "a tensor sharing the storage keeps its values")
+        XCTAssertNotEqual(b.pointer, kept.pointer)
+        XCTAssertEqual(b.scalars, values.map { -($0 * 2 - 1) })
+    }
+
     func testMaxAlongLastAxis() {
         let (v, i) = Tensor(shape: [2, 3], values: [1, 5, 5, -1, -3, -2]).maxAlongLastAxis()
         XCTAssertEqual(v.scalars, [5, -1])
