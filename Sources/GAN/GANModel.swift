@@ -43,6 +43,24 @@ public protocol SigmoidOutputModel: GANModel {
 
 extension GANModel {
     public var isConditional: Bool { classCount > 0 }
+
+    /// Samples `[N] + sampleShape` in the model's pixel range from noise `z: [N] + latentShape`
+    /// (and `labels`, N of them, for conditional models), recording no graph and generating
+    /// `batchSize` at a time: at most `batchSize` images' activations exist at once (a DCGAN
+    /// generator holds about 0.4 MB of them per image). Batch norm must be in evaluation mode
+    /// for the result not to depend on `batchSize`.
+    public func generate(_ z: Tensor, labels: [Int]?, batchSize: Int) -> Tensor {
+        precondition(batchSize > 0, "generate: batchSize \(batchSize) must be positive")
+        let n = z.shape[0]
+        var parts = [Tensor]()
+        for start in stride(from: 0, to: n, by: batchSize) {
+            let length = min(batchSize, n - start)
+            let zPart = n <= batchSize ? z : z.slice(axis: 0, start: start, length: length)
+            let labelPart = labels.map { Array($0[start..<(start + length)]) }
+            parts.append(withoutGradients { generate(Variable(zPart), labels: labelPart).value })
+        }
+        return parts.count == 1 ? parts[0] : Tensor.concatenate(parts, axis: 0)
+    }
 }
 
 /// One-hot rows `[N, classes]` for labels.

@@ -45,15 +45,7 @@ public final class TrainedGenerator {
 
     /// Samples in [0, 1] from noise `z` (and labels for conditional models), in batches.
     public func generate(z: Tensor, labels: [Int]?, batchSize: Int = 500) -> Tensor {
-        let n = z.shape[0]
-        var parts = [Tensor]()
-        for start in stride(from: 0, to: n, by: batchSize) {
-            let len = min(batchSize, n - start)
-            let zb = z.slice(axis: 0, start: start, length: len)
-            let lb = labels.map { Array($0[start..<(start + len)]) }
-            parts.append(withoutGradients { model.generate(Variable(zb), labels: lb).value })
-        }
-        let x = Tensor.concatenate(parts, axis: 0)
+        let x = model.generate(z, labels: labels, batchSize: batchSize)
         return config.datasetKind == "ring8" || config.datasetKind == "grid25" ? x : model.pixelRange.toUnit(x)
     }
 }

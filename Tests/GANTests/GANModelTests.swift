@@ -19,4 +19,28 @@ final class GANModelTests: XCTestCase {
         XCTAssertEqual(mapped.pointer, storage)
         XCTAssertEqual(mapped.scalars, [-1, -0.5, 0, 1])
     }
+
+    func testGeneratingInBatchesMatchesOneBatchAndKeepsEachImagesLabel() {
+        let rng = RandomGenerator(seed: 4)
+        // A conditional DCGAN: its labels reach both the first layer and the feature maps.
+        let model = ConditionalDCGAN(latentDimension: 8, classes: 3, width: 16, rng: rng)
+        // Evaluation mode, with running statistics that are not the initial 0 and 1.
+        let z = rng.normal([7, 8, 1, 1]), labels = [0, 2, 1, 1, 0, 2, 2]
+        for _ in 0..<3 { _ = model.generate(Variable(rng.normal([6, 8, 1, 1])), labels: [0, 1, 2, 0, 1, 2]) }
+        model.generator.eval()
+        let whole = model.generate(z, labels: labels, batchSize: 7)
+        XCTAssertEqual(whole.shape, [7, 1, 28, 28])
+        for batchSize in [1, 3, 4] {
+            let parts = model.generate(z, labels: labels, batchSize: batchSize)
+            XCTAssertEqual(parts.shape, whole.shape)
+            XCTAssertLessThan(largestDifference(parts, whole), 1e-6, "batch size \(batchSize)")
+        }
+        // The labels matter, so a batch given its neighbour's labels would have been caught above.
+        let relabelled = model.generate(z, labels: labels.map { ($0 + 1) % 3 }, batchSize: 7)
+        XCTAssertGreaterThan(largestDifference(relabelled, whole), 1e-4)
+    }
+
+    private func largestDifference(_ a: Tensor, _ b: Tensor) -> Float {
+        zip(a.scalars, b.scalars).map { Swift.abs($0 - $1) }.max() ?? 0
+    }
 }
