@@ -5,7 +5,7 @@
 # SwiftGAN / PyTorch of images per second and of peak memory, heap allocations per iteration of
 # each (counted by bench/malloc_count.c, preloaded into both), and for dcgan28 the step's
 # effective GFLOP/s as a fraction of the sgemm ceiling measured in the same run: each round's
-# step against the sgemm measured just before it, median over the rounds.
+# step against the mean of the sgemm measured just before and just after it, median over the rounds.
 #   bench/compare.sh [rounds]    (needs PyTorch: pip install torch numpy; python3 on PATH or $PYTHON;
 #                                 THREADS=2 by default; OpenBLAS honours OPENBLAS_CORETYPE)
 set -euo pipefail
@@ -22,10 +22,12 @@ log=$(mktemp)
 for spec in "dcgan28 64" "dcgan28 128" "mlpgan 100" "sample 1000"; do
   set -- $spec
   for r in $(seq "$rounds"); do
-    # The sgemm ceiling is measured beside every dcgan28 round (the machine's speed drifts
-    # over a run; one measurement at the start made the fraction depend on when it ran).
+    # The sgemm ceiling is measured on both sides of every SwiftGAN dcgan28 round (the
+    # machine's speed drifts over a run; one measurement at the start made the fraction depend
+    # on when it ran, and one just before a round read anywhere from 200 to 380 GFLOP/s).
     if [ "$1" = dcgan28 ]; then $BIN sgemm --threads "$THREADS" | tee -a "$log"; fi
     $BIN "$1" --batch "$2" --threads "$THREADS" | tee -a "$log"
+    if [ "$1" = dcgan28 ]; then $BIN sgemm --threads "$THREADS" | tee -a "$log"; fi
     $PYTHON bench/pytorch_bench.py "$1" --batch "$2" --threads "$THREADS" | tee -a "$log"
   done
 done
@@ -33,15 +35,15 @@ unset LD_PRELOAD
 $PYTHON - "$log" <<'PY'
 import json, statistics, sys
 rows = [json.loads(l) for l in open(sys.argv[1]) if l.strip()]
-# Each SwiftGAN dcgan28 round with the sgemm ceiling measured just before it: the machine's
-# speed drifts by a fifth within minutes, so a fraction of two medians taken at different
-# times would measure the drift.
-ceiling = None
-for r in rows:
-    if r["bench"] == "sgemm": ceiling = r["gflop_per_s"]
-    elif r["bench"] == "dcgan28" and r.get("impl") == "swiftgan":
-        assert ceiling is not None, "a dcgan28 round ran before any sgemm measurement"
-        r["ceiling"] = ceiling
+# Each SwiftGAN dcgan28 round with the sgemm ceiling measured on either side of it (their mean):
+# the machine's speed drifts by a fifth within minutes, so a fraction of two medians taken at
+# different times would measure the drift.
+for i, r in enumerate(rows):
+    if r["bench"] == "dcgan28" and r.get("impl") == "swiftgan":
+        before = [q["gflop_per_s"] for q in rows[:i] if q["bench"] == "sgemm"][-1:]
+        after = [q["gflop_per_s"] for q in rows[i + 1:] if q["bench"] == "sgemm"][:1]
+        assert before and after, "a dcgan28 round without sgemm measurements on both sides"
+        r["ceiling"] = (before[0] + after[0]) / 2
 def med(rs, key):
     v = [r[key] for r in rs if r.get(key) is not None]
     return round(statistics.median(v), 1) if v else None
