@@ -50,8 +50,9 @@ extension GANModel {
     /// generator holds about 0.4 MB of them per image). Batch norm must be in evaluation mode
     /// for the result not to depend on `batchSize`.
     public func generate(_ z: Tensor, labels: [Int]?, batchSize: Int) -> Tensor {
-        precondition(batchSize > 0, "generate: batchSize \(batchSize) must be positive")
         let n = z.shape[0]
+        precondition(batchSize > 0, "generate: batchSize \(batchSize) must be positive")
+        precondition(labels == nil || labels!.count == n, "generate: \(labels?.count ?? 0) labels for \(n) noise vectors")
         var parts = [Tensor]()
         for start in stride(from: 0, to: n, by: batchSize) {
             let length = min(batchSize, n - start)
