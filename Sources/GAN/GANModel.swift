@@ -7,11 +7,14 @@ public enum PixelRange: String, Codable, Sendable {
     /// [−1, 1], a tanh output (DCGAN).
     case symmetric
 
-    /// Maps data in [0, 1] to this range: `2x − 1` for ``symmetric``. Consumes `x`: when no other
+    /// Maps one value in [0, 1] to this range: `2v − 1` for ``symmetric``.
+    @inlinable
+    public func value(fromUnit v: Float) -> Float { self == .symmetric ? v * 2 - 1 : v }
+    /// Maps data in [0, 1] to this range, as ``value(fromUnit:)``. Consumes `x`: when no other
     /// tensor shares its storage (a freshly loaded data set), the values are mapped in place.
     public func fromUnit(_ x: consuming Tensor) -> Tensor {
         var y = consume x
-        if self == .symmetric { y.update { $0 * 2 - 1 } }
+        if self == .symmetric { y.update(value(fromUnit:)) }
         return y
     }
     /// Maps this range back to [0, 1].

@@ -55,14 +55,50 @@ public struct LabeledImages {
     public func batchLabels(_ indices: [Int]) -> [Int] { indices.map { labels[$0] } }
 }
 
-/// Converts bytes laid out [N, C, H, W] to a tensor of that shape with values byte / 255.
-func unitTensor(fromBytes bytes: [UInt8], shape: [Int]) -> Tensor {
-    var t = Tensor(uninitializedShape: shape)
-    precondition(t.count == bytes.count, "unitTensor: \(bytes.count) bytes for shape \(shape)")
-    t.withUnsafeMutableBufferPointer { dst in
-        bytes.withUnsafeBufferPointer { src in
-            for i in 0..<src.count { dst[i] = Float(src[i]) / 255 }
-        }
+/// A set of 8-bit images with one integer class label each, as MNIST's and CIFAR-10's files store
+/// them: a quarter of the memory of the same set as ``LabeledImages``, converted to Float a range
+/// of images at a time.
+public struct LabeledPixels {
+    /// The images' bytes laid out [N, C, H, W]; byte `b` stands for the value `b / 255`.
+    public let pixels: [UInt8]
+    /// The shape of one image, [C, H, W].
+    public let imageShape: [Int]
+    /// One label per image, each in `0 ..< classCount`.
+    public let labels: [Int]
+    public let classCount: Int
+
+    /// Bundles pixels and labels; `pixels` must hold `labels.count` images of `imageShape`.
+    public init(pixels: [UInt8], imageShape: [Int], labels: [Int], classCount: Int) {
+        precondition(imageShape.count == 3, "LabeledPixels: an image shape [C, H, W] expected, got \(imageShape)")
+        precondition(pixels.count == labels.count * imageShape.reduce(1, *),
+                     "LabeledPixels: \(pixels.count) bytes for \(labels.count) images of shape \(imageShape)")
+        precondition(classCount >= 1, "LabeledPixels: classCount must be at least 1, got \(classCount)")
+        self.pixels = pixels
+        self.imageShape = imageShape
+        self.labels = labels
+        self.classCount = classCount
     }
-    return t
+
+    /// Number of images N.
+    public var count: Int { labels.count }
+    /// Bytes per image, C·H·W.
+    public var imageSize: Int { imageShape.reduce(1, *) }
+
+    /// Images `rows` as `[rows.count, C, H, W]` with values byte / 255.
+    public func images(_ rows: Range<Int>) -> Tensor {
+        precondition(rows.lowerBound >= 0 && rows.upperBound <= count, "LabeledPixels.images: rows \(rows) outside 0..<\(count)")
+        var t = Tensor(uninitializedShape: [rows.count] + imageShape)
+        let first = rows.lowerBound * imageSize
+        t.withUnsafeMutableBufferPointer { dst in
+            pixels.withUnsafeBufferPointer { src in
+                for i in 0..<dst.count { dst[i] = Float(src[first + i]) / 255 }
+            }
+        }
+        return t
+    }
+
+    /// All of the set as Float images in [0, 1].
+    public var labeledImages: LabeledImages {
+        LabeledImages(images: images(0..<count), labels: labels, classCount: classCount)
+    }
 }

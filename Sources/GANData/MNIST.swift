@@ -115,6 +115,14 @@ public enum MNIST {
     public static func load(
         directory: String, split: DatasetSplit, variant: MNISTVariant = .mnist, verifyChecksums: Bool = false
     ) throws -> LabeledImages {
+        try loadPixels(directory: directory, split: split, variant: variant, verifyChecksums: verifyChecksums).labeledImages
+    }
+
+    /// ``load(directory:split:variant:verifyChecksums:)`` keeping the images as their bytes
+    /// (47 MB for the training split instead of 188 MB), with the same checks and errors.
+    public static func loadPixels(
+        directory: String, split: DatasetSplit, variant: MNISTVariant = .mnist, verifyChecksums: Bool = false
+    ) throws -> LabeledPixels {
         let imageName = fileName(split, images: true)
         let labelName = fileName(split, images: false)
         let (imageBytes, imagePath, imagePacked) = try readContent(directory: directory, name: imageName)
@@ -144,7 +152,6 @@ public enum MNIST {
             }
             labels.append(Int(label))
         }
-        let tensor = unitTensor(fromBytes: images.pixels, shape: [images.count, 1, images.rows, images.columns])
-        return LabeledImages(images: tensor, labels: labels, classCount: 10)
+        return LabeledPixels(pixels: images.pixels, imageShape: [1, images.rows, images.columns], labels: labels, classCount: 10)
     }
 }

@@ -29,6 +29,20 @@ final class MNISTTests: XCTestCase {
         XCTAssertEqual(high, 1)
     }
 
+    func testPixelsAreTheImagesAsBytes() throws {
+        let dir = try mnistDirectory()
+        let images = try MNIST.load(directory: dir, split: .test)
+        let pixels = try MNIST.loadPixels(directory: dir, split: .test)
+        XCTAssertEqual(pixels.count, 10000)
+        XCTAssertEqual(pixels.imageShape, [1, 28, 28])
+        XCTAssertEqual(pixels.pixels.count, 10000 * 784)
+        XCTAssertEqual(pixels.labels, images.labels)
+        XCTAssertEqual(pixels.images(0..<10000).scalars, images.images.scalars, "byte / 255, bit for bit")
+        let rows = pixels.images(9990..<9993)
+        XCTAssertEqual(rows.shape, [3, 1, 28, 28])
+        XCTAssertEqual(rows.scalars, images.images.slice(axis: 0, start: 9990, length: 3).scalars)
+    }
+
     func testRealMNISTTestSplitWithChecksums() throws {
         let dir = try mnistDirectory()
         let test = try MNIST.load(directory: dir, split: .test, verifyChecksums: true)

@@ -1,0 +1,37 @@
+@testable import GAN
+import XCTest
+
+final class TrainingDataTests: XCTestCase {
+    /// Examples kept as bytes give the batches and the mean image that the same images as a
+    /// [0, 1] tensor mapped by `PixelRange.fromUnit` give, bit for bit, for both ranges.
+    func testPixelsBatchLikeTheirFloatImages() {
+        let rng = RandomGenerator(seed: 8)
+        let count = 37, shape = [1, 5, 3], size = 15
+        let bytes = (0..<(count * size)).map { _ in UInt8(rng.nextInt(below: 256)) }
+        let set = LabeledPixels(pixels: bytes, imageShape: shape, labels: (0..<count).map { $0 % 10 }, classCount: 10)
+        let first = 30
+        for range in [PixelRange.unit, .symmetric] {
+            let asBytes = TrainingData(pixels: set, first: first, range: range, monitorSet: nil)
+            let asValues = TrainingData(samples: range.fromUnit(set.images(0..<first)), labels: Array(set.labels.prefix(first)),
+                                        classCount: 10, monitorSet: nil, mixture: nil)
+            XCTAssertEqual(asBytes.count, first)
+            XCTAssertEqual(asBytes.sampleShape, shape)
+            XCTAssertEqual(asBytes.labels, asValues.labels)
+            let indices = [29, 0, 7, 7, 13]
+            XCTAssertEqual(asBytes.gather(indices).shape, [5] + shape)
+            XCTAssertEqual(asBytes.gather(indices).scalars, asValues.gather(indices).scalars, "\(range)")
+            XCTAssertEqual(asBytes.meanSample(range: range).scalars, asValues.meanSample(range: range).scalars, "\(range)")
+            // Byte 0 and 255 reach the ends of the range.
+            let extremes = TrainingData(
+                pixels: LabeledPixels(pixels: [0, 255], imageShape: [1, 1, 1], labels: [0, 1], classCount: 2), first: 2, range: range, monitorSet: nil)
+            XCTAssertEqual(extremes.gather([0, 1]).scalars, range == .unit ? [0, 1] : [-1, 1])
+        }
+    }
+
+    func testTheMonitorHoldsOutTheImagesAfterTheTrainingLimit() {
+        XCTAssertEqual(TrainingData.monitorRows(training: 50_000, of: 60_000), 50_000..<50_500)
+        XCTAssertEqual(TrainingData.monitorRows(training: 59_800, of: 60_000), 59_800..<60_000)
+        XCTAssertEqual(TrainingData.monitorRows(training: 60_000, of: 60_000), 59_500..<60_000, "no images left: the last 500")
+        XCTAssertEqual(TrainingData.monitorRows(training: 300, of: 300), 0..<300)
+    }
+}
