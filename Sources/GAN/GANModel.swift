@@ -63,6 +63,7 @@ extension GANModel {
             let labelPart = labels.map { Array($0[start..<(start + length)]) }
             parts.append(withoutGradients { generate(Variable(zPart), labels: labelPart).value })
         }
+        if n == 0 { return Tensor(zeros: [0] + sampleShape) }
         return parts.count == 1 ? parts[0] : Tensor.concatenate(parts, axis: 0)
     }
 }

@@ -107,7 +107,7 @@ public final class Trainer {
     /// in evaluation mode; records nothing and changes no state. Generated a training batch at a
     /// time, so that sampling needs no more memory than a step: the checkpoint monitor's 1,000
     /// DCGAN samples in one batch took 390 MB more, which the buffer cache then kept for the rest
-    /// of the run (the main job's peak: 759 MB, now 426 MB).
+    /// of the run.
     public func sample(z: Tensor, labels: [Int]?) -> Tensor {
         let m = ema ?? model
         let wasTraining = m.generator.isTraining

@@ -50,5 +50,11 @@ final class CIFAR10Tests: XCTestCase {
             try DataFiles.writeAtomically(record(label: UInt8(k)), to: DataFiles.join(dir, "data_batch_\(k).bin"))
         }
         XCTAssertEqual(try CIFAR10.load(directory: dir, split: .train).labels, [1, 2, 3, 4, 5])
+        // The same files as bytes: record k's image, unconverted, in file order.
+        let pixels = try CIFAR10.loadPixels(directory: dir, split: .train)
+        XCTAssertEqual(pixels.imageShape, [3, 32, 32])
+        XCTAssertEqual(pixels.labels, [1, 2, 3, 4, 5])
+        XCTAssertEqual(Array(pixels.pixels[(2 * 3072)..<(3 * 3072)]), Array(record(label: 3).dropFirst()))
+        XCTAssertEqual(pixels.images(0..<5).scalars, try CIFAR10.load(directory: dir, split: .train).images.scalars)
     }
 }

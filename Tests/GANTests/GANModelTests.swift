@@ -38,6 +38,7 @@ final class GANModelTests: XCTestCase {
         // The labels matter, so a batch given its neighbour's labels would have been caught above.
         let relabelled = model.generate(z, labels: labels.map { ($0 + 1) % 3 }, batchSize: 7)
         XCTAssertGreaterThan(largestDifference(relabelled, whole), 1e-4)
+        XCTAssertEqual(model.generate(Tensor(zeros: [0, 8, 1, 1]), labels: [], batchSize: 4).shape, [0, 1, 28, 28], "no noise, no samples")
     }
 
     private func largestDifference(_ a: Tensor, _ b: Tensor) -> Float {

@@ -12,7 +12,9 @@ final class TrainingDataTests: XCTestCase {
         let first = 30
         for range in [PixelRange.unit, .symmetric] {
             let asBytes = TrainingData(pixels: set, first: first, range: range, monitorSet: nil)
-            let asValues = TrainingData(samples: range.fromUnit(set.images(0..<first)), labels: Array(set.labels.prefix(first)),
+            // The Float path as it was: byte / 255, then the tensor operators `x * 2 - 1`.
+            let unit = set.images(0..<first)
+            let asValues = TrainingData(samples: range == .unit ? unit : unit * 2 - 1, labels: Array(set.labels.prefix(first)),
                                         classCount: 10, monitorSet: nil, mixture: nil)
             XCTAssertEqual(asBytes.count, first)
             XCTAssertEqual(asBytes.sampleShape, shape)
