@@ -56,15 +56,17 @@ extension GANModel {
         let n = z.shape[0]
         precondition(batchSize > 0, "generate: batchSize \(batchSize) must be positive")
         precondition(labels == nil || labels!.count == n, "generate: \(labels?.count ?? 0) labels for \(n) noise vectors")
+        if n == 0 { return Tensor(zeros: [0] + sampleShape) }
+        // One batch: the noise and the labels as they are, no copies.
+        if n <= batchSize { return withoutGradients { generate(Variable(z), labels: labels).value } }
         var parts = [Tensor]()
         for start in stride(from: 0, to: n, by: batchSize) {
             let length = min(batchSize, n - start)
-            let zPart = n <= batchSize ? z : z.slice(axis: 0, start: start, length: length)
+            let zPart = z.slice(axis: 0, start: start, length: length)
             let labelPart = labels.map { Array($0[start..<(start + length)]) }
             parts.append(withoutGradients { generate(Variable(zPart), labels: labelPart).value })
         }
-        if n == 0 { return Tensor(zeros: [0] + sampleShape) }
-        return parts.count == 1 ? parts[0] : Tensor.concatenate(parts, axis: 0)
+        return Tensor.concatenate(parts, axis: 0)
     }
 }
 
