@@ -51,7 +51,6 @@ func option(_ name: String, default value: Int) -> Int {
 /// The BLAS ceiling: GFLOP/s of a large square sgemm through ``BLAS/gemm``, printed as a JSON line.
 @discardableResult
 func sgemmCeiling(threads: Int) -> Double {
-    Parallel.threadCount = threads
     let n = 1024, rng = RandomGenerator(seed: 1)
     let a = rng.normal([n, n]), b = rng.normal([n, n])
     let seconds = measure { _ = Tensor.matmul(a, b) }
@@ -61,9 +60,9 @@ func sgemmCeiling(threads: Int) -> Double {
     return ceiling
 }
 
-func kernels() {
-    let batch = option("--batch", default: 64), threads = option("--threads", default: 2)
-    let ceiling = sgemmCeiling(threads: threads)  // also sets Parallel.threadCount
+func kernels(threads: Int) {
+    let batch = option("--batch", default: 64)
+    let ceiling = sgemmCeiling(threads: threads)
     let rng = RandomGenerator(seed: 1)
 
     // dcgan28 layers: (name, geometry of the convolution, transposed?)
@@ -167,8 +166,8 @@ let allocationCount: (@convention(c) () -> UInt64)? = {
 
 /// Median images per second of `step` (one call = `batch` images), after a warm-up, and heap
 /// allocations per steady-state iteration when the allocation counter is preloaded.
-func workload(_ name: String, batch: Int, flopPerImage: Double, _ step: () -> Void) {
-    let threads = option("--threads", default: 2), iterations = option("--iterations", default: 30)
+func workload(_ name: String, batch: Int, threads: Int, flopPerImage: Double, _ step: () -> Void) {
+    let iterations = option("--iterations", default: 30)
     let setupMB = residentMB(field: "VmRSS:")
     for _ in 0..<3 { step() }
     var times = [Double]()
@@ -189,16 +188,16 @@ func workload(_ name: String, batch: Int, flopPerImage: Double, _ step: () -> Vo
           ("gemm_kernels", BLAS.kernelSet), ("wide_conv_kernels", ConvolutionKernels.wideLayerKernels)])
 }
 
-func trainingWorkload(_ model: TrainingConfig.Model, name: String, defaultBatch: Int, flopPerImage: Double) throws {
-    let threads = option("--threads", default: 2)
-    Parallel.threadCount = threads
+func trainingWorkload(
+    _ model: TrainingConfig.Model, name: String, defaultBatch: Int, threads: Int, flopPerImage: Double
+) throws {
     var c = TrainingConfig.preset(model)
     c.batchSize = option("--batch", default: defaultBatch)
     c.steps = 1_000_000
     c.epochs = nil
     c.dataDirectory = stringOption("--mnist") ?? "../shared/data/mnist"
     let trainer = try Trainer(config: c)
-    workload(name, batch: c.batchSize, flopPerImage: flopPerImage) { trainer.trainStep() }
+    workload(name, batch: c.batchSize, threads: threads, flopPerImage: flopPerImage) { trainer.trainStep() }
 }
 
 func stringOption(_ name: String) -> String? {
@@ -208,27 +207,28 @@ func stringOption(_ name: String) -> String? {
 }
 
 let command = CommandLine.arguments.dropFirst().first ?? "kernels"
+// Every benchmark runs on `--threads` threads (SwiftGAN's workers; OpenBLAS and oneDNN single-threaded).
+let threads = option("--threads", default: 2)
+Parallel.threadCount = threads
 do {
     switch command {
-    case "kernels": kernels()
-    case "sgemm": sgemmCeiling(threads: option("--threads", default: 2))
-    case "memory":
-        let threads = option("--threads", default: 2)
-        Parallel.threadCount = threads
-        memoryBoundKernels(batch: option("--batch", default: 64), threads: threads)
+    case "kernels": kernels(threads: threads)
+    case "sgemm": sgemmCeiling(threads: threads)
+    case "memory": memoryBoundKernels(batch: option("--batch", default: 64), threads: threads)
     // Multiply-adds per image per iteration from benchmarks.md (work skipped legitimately still counts).
-    case "dcgan28": try trainingWorkload(.dcgan, name: "dcgan28", defaultBatch: 64, flopPerImage: 2 * 140_047_488)
-    case "mlpgan": try trainingWorkload(.mlp, name: "mlpgan", defaultBatch: 100, flopPerImage: 2 * 14_104_080)
+    case "dcgan28":
+        try trainingWorkload(.dcgan, name: "dcgan28", defaultBatch: 64, threads: threads, flopPerImage: 2 * 140_047_488)
+    case "mlpgan":
+        try trainingWorkload(.mlp, name: "mlpgan", defaultBatch: 100, threads: threads, flopPerImage: 2 * 14_104_080)
     case "sample":
-        let threads = option("--threads", default: 2), batch = option("--batch", default: 1000)
-        Parallel.threadCount = threads
+        let batch = option("--batch", default: 1000)
         let model = DCGAN(rng: RandomGenerator(seed: 1))
         model.generator.eval()
         let rng = RandomGenerator(seed: 2)
         // Forward multiply-adds of G per image: convT1 100·256·7·7, convT2 256·128·4·4·7·7, convT3 128·4·4·14·14.
         let flop = 2.0 * Double(100 * 256 * 49 + 256 * 128 * 16 * 49 + 128 * 16 * 196)
-        workload("sample", batch: batch, flopPerImage: flop) {
-            _ = withoutGradients { model.generate(Variable(rng.normal([batch, 100, 1, 1])), labels: nil) }
+        workload("sample", batch: batch, threads: threads, flopPerImage: flop) {
+            _ = model.generate(rng.normal([batch, 100, 1, 1]), labels: nil, batchSize: batch)
         }
     default:
         FileHandle.standardError.write("gan-bench: unknown benchmark '\(command)'; available: kernels, memory, sgemm, dcgan28, mlpgan, sample\n".data(using: .utf8)!)
