@@ -543,9 +543,11 @@ final class OneDNNConvolutions: @unchecked Sendable {
         // The input activations' copies kept between this layer's passes.
         var batchPlacements = Placements()
         if let operands {
-            for position in 0..<2 where pass.side(of: position) != .weight {
+            for position in 0..<2 {
+                let side = pass.side(of: position)
+                guard side != .weight else { continue }
                 let source = (position == 0 ? firstTensor : secondTensor).storage
-                batchPlacements[position] = keptCopy(position, of: partPlans, source: source, in: operands, side: pass.side(of: position))
+                batchPlacements[position] = keptCopy(position, of: partPlans, source: source, in: operands, side: side)
             }
         }
         // One scratch buffer: the blocked input weight, or the weight-gradient slots.
