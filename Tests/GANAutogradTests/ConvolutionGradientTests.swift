@@ -35,42 +35,44 @@ final class ConvolutionGradientTests: XCTestCase {
     /// pullbacks run twice; the second run converts afresh what the first run's weight-gradient
     /// passes dropped).
     func testWideLayerGradientsMatchIm2colWithSharedConversions() {
-        let saved = ConvolutionKernels.useOneDNN
-        defer { ConvolutionKernels.useOneDNN = saved }
         let rng = RandomGenerator(seed: 36)
         let x = Variable(rng.normal([3, 16, 9, 9]), requiresGradient: true)
         let w = Variable(rng.normal([32, 16, 4, 4]), requiresGradient: true)
         let wT = Variable(rng.normal([32, 16, 4, 4]), requiresGradient: true)
         let seeds = (0..<2).map { _ in rng.normal([3, 16, 8, 8]) }
-        func gradientsOfBothLayers(oneDNN: Bool) -> [Tensor] {
-            ConvolutionKernels.useOneDNN = oneDNN
+        assertOneDNNMatchesIm2col {
             // [3, 16, 9, 9] → conv → [3, 32, 4, 4] → transposed conv → [3, 16, 8, 8]
             let y = convTranspose2d(conv2d(x, weight: w, stride: (2, 2), padding: (1, 1)), weight: wT, stride: (2, 2), padding: (1, 1))
             return seeds.flatMap { seed in gradients(of: y, wrt: [x, w, wT], seed: seed).map(\.value) }
         }
-        let viaOneDNN = gradientsOfBothLayers(oneDNN: true), reference = gradientsOfBothLayers(oneDNN: false)
-        for (got, expected) in zip(viaOneDNN, reference) { assertClose(got, expected, rtol: 1e-3, atol: 1e-3) }
     }
 
     /// A gradient penalty through wide layers: the first backward pass is recorded
     /// (`createGraph`), so its passes share the layers' converted activations and are then
     /// differentiated again. The penalty's weight gradients must match im2col + GEMM's.
     func testGradientPenaltyThroughWideLayersMatchesIm2col() {
-        let saved = ConvolutionKernels.useOneDNN
-        defer { ConvolutionKernels.useOneDNN = saved }
         let rng = RandomGenerator(seed: 37)
         let x = Variable(rng.normal([2, 16, 9, 9]), requiresGradient: true)
         let w1 = Variable(rng.normal([32, 16, 4, 4]) * 0.2, requiresGradient: true)
         let w2 = Variable(rng.normal([16, 32, 3, 3]) * 0.2, requiresGradient: true)
-        func penaltyGradients(oneDNN: Bool) -> [Tensor] {
-            ConvolutionKernels.useOneDNN = oneDNN
+        assertOneDNNMatchesIm2col {
             let h = conv2d(x, weight: w1, stride: (2, 2), padding: (1, 1)).leakyRelu(slope: 0.2)
             let out = conv2d(h, weight: w2, padding: (1, 1)).sum()
             let gx = gradients(of: out, wrt: [x], createGraph: true)[0]
             return gradients(of: (gx * gx).sum(), wrt: [w1, w2]).map(\.value)
         }
-        let viaOneDNN = penaltyGradients(oneDNN: true), reference = penaltyGradients(oneDNN: false)
-        for (got, expected) in zip(viaOneDNN, reference) { assertClose(got, expected, rtol: 1e-3, atol: 1e-3) }
+    }
+
+    /// `compute` through oneDNN's kernels and again through im2col + GEMM: each of its tensors
+    /// must agree within 1e-3 (the switch is restored afterwards).
+    private func assertOneDNNMatchesIm2col(_ compute: () -> [Tensor], file: StaticString = #filePath, line: UInt = #line) {
+        let saved = ConvolutionKernels.useOneDNN
+        defer { ConvolutionKernels.useOneDNN = saved }
+        ConvolutionKernels.useOneDNN = true
+        let viaOneDNN = compute()
+        ConvolutionKernels.useOneDNN = false
+        let reference = compute()
+        for (got, expected) in zip(viaOneDNN, reference) { assertClose(got, expected, rtol: 1e-3, atol: 1e-3, file: file, line: line) }
     }
 
     func testConv2dGradientsOddSizesStrideAndPadding() {
