@@ -6,6 +6,9 @@
 //       of ../shared/reference/benchmarks.md.
 //   gan-bench sgemm [--threads 2]
 //       The sgemm ceiling alone.
+//   gan-bench memory [--batch 64] [--threads 2]
+//       Batch norm and LeakyReLU on dcgan28's activations against a parallel copy of the same
+//       bytes (also at the end of `kernels`).
 //   gan-bench dcgan28|mlpgan|sample [--batch B] [--threads 2] [--iterations N] [--mnist DIR]
 //       The workloads of benchmarks.md with SwiftGAN's own training step (bench/compare.sh runs
 //       them beside bench/pytorch_bench.py): images/s (median iteration), GFLOP/s by the spec's
