@@ -57,12 +57,12 @@ private func oneDNNConvolutions(for g: Conv2dGeometry) -> OneDNNConvolutions? {
 #endif
 
 /// One application of a convolution layer's activations as oneDNN's kernels read them
-/// (channel-blocked), kept between its passes so that each is converted once. The forward pass
+/// (``ActivationLayout``), kept between its passes so that each is converted once. The forward pass
 /// keeps its converted input `x` and the input-gradient pass its converted `dy`; the
 /// weight-gradient pass, which reads both, reuses them and then drops them, and a pullback
 /// that takes no weight gradient drops them itself (``release()``). (For a transposed layer the
-/// passes swap roles and the same two are shared.) Only activations oneDNN reads in `nChw16c`
-/// or `nChw8c` are kept, as every layer it runs here does.
+/// passes swap roles and the same two are shared.) Only activations oneDNN reads in `nhwc`,
+/// `nChw16c` or `nChw8c` are kept, as every layer it runs here does.
 ///
 /// The autodiff ops make one per application (``ConvolutionKernels/convertedOperands(for:)``,
 /// nil where oneDNN does not run the layer) and hand it to each pass. A pass reuses a kept copy
@@ -71,11 +71,11 @@ private func oneDNNConvolutions(for g: Conv2dGeometry) -> OneDNNConvolutions? {
 /// (writing through a ``TensorStorage``'s pointer directly bypasses that, here as everywhere).
 /// Reads and writes happen under the convolution lock.
 public final class ConvertedOperands {
-    /// A whole batch's activation in `nChw{block}c`, converted from `source`.
+    /// A whole batch's activation in `layout`, converted from `source`.
     struct Copy {
         let source: TensorStorage
         let blocked: TensorStorage
-        let block: Int
+        let layout: ActivationLayout
     }
     /// The convolution's input side `[N, C, H, W]` and output side `[N, OC, OH, OW]`.
     var input: Copy?, output: Copy?
@@ -155,8 +155,10 @@ enum OneDNN {
 /// oneDNN's direct convolutions (JIT kernels for AVX2 / AVX-512) for the wide layers, where they
 /// beat im2col + GEMM about twofold (DCGAN's 64→128 and 128→256 stride-2 layers; see README).
 ///
-/// oneDNN picks blocked layouts (`nChw16c`, `OIhw16i16o`, …) for its kernels; each call wraps the
-/// caller's NCHW / OIHW arrays, converts inputs into blocked scratch taken from ``BufferPool``,
+/// The kernels read activations in `nhwc` or a channel-blocked layout (``channelsLast``) and
+/// weights in a blocked layout oneDNN picks (`OIhw16i16o`, …); each call wraps the caller's
+/// NCHW / OIHW arrays, converts inputs into scratch taken from ``BufferPool`` (called "blocked"
+/// below, whichever the layout),
 /// runs the primitive and converts the output back: activations with ``ChannelBlocking`` (every
 /// oneDNN execution allocates on the heap, so reorder primitives would add two per part), the
 /// weight with a oneDNN reorder once per call. A layer's input and output-side activations go
@@ -192,6 +194,20 @@ final class OneDNNConvolutions: @unchecked Sendable {
     /// 16 on larger machines, so a batch of 64 still gives four workers a part each.
     static let minimumImagesPerPart = ProcessInfo.processInfo.activeProcessorCount > 2 ? 16 : 32
 
+    /// Whether the kernels read activations in `nhwc` (``ActivationLayout/channelsLast``) rather
+    /// than in the channel-blocked layout oneDNN picks when left to choose. With AVX-512 (oneDNN
+    /// 2.6.3, one thread, a part of 32 images of dcgan28's wide layers) nhwc ran the forward
+    /// pass on its `brgconv` kernels 26% faster and the backward-data pass 15–19% faster, the
+    /// backward-weights pass 4–14% slower; one layout for all three keeps one converted copy per
+    /// activation. `SWIFTGAN_ONEDNN_ACTIVATIONS=blocked` or `=nhwc` overrides; tests switch it.
+    nonisolated(unsafe) static var channelsLast: Bool = {
+        switch ProcessInfo.processInfo.environment["SWIFTGAN_ONEDNN_ACTIVATIONS"] {
+        case "nhwc": true
+        case "blocked": false
+        default: OneDNN.usesAVX512
+        }
+    }()
+
     /// Geometries oneDNN runs: both channel counts multiples of 16 (no padded blocks), not a
     /// plain matrix product, and the PyTorch output size reachable with non-negative padding
     /// on the bottom/right.
@@ -209,7 +225,7 @@ final class OneDNNConvolutions: @unchecked Sendable {
     }
 
     private struct Key: Hashable {
-        let geometry: Conv2dGeometry, pass: ConvolutionPass, worker: Int
+        let geometry: Conv2dGeometry, pass: ConvolutionPass, worker: Int, channelsLast: Bool
     }
 
     /// A primitive and its user-managed scratchpad. oneDNN's default scratchpad belongs to the
@@ -261,9 +277,9 @@ final class OneDNNConvolutions: @unchecked Sendable {
     private enum Conversion {
         /// oneDNN runs on the plain array.
         case none
-        /// Activations of an NCHW array `[images, channels, pixels]` in `nChw{block}c`
+        /// Activations of an NCHW array `[images, channels, pixels]` in `nChw{block}c` or `nhwc`
         /// (``ChannelBlocking``).
-        case activations(block: Int, images: Int, channels: Int, pixels: Int)
+        case activations(ActivationLayout, images: Int, channels: Int, pixels: Int)
         /// Any other layout, the weights' included: a oneDNN reorder primitive between `plain`,
         /// which wraps the caller's array, and the blocked memory (one more execution, so more
         /// allocations; for the weights, once per call). A Swift conversion of `OIhw16i16o`
@@ -323,11 +339,11 @@ final class OneDNNConvolutions: @unchecked Sendable {
             let blockedFloats = blockedData.assumingMemoryBound(to: Float.self)
             switch conversion {
             case .none: return
-            case .activations(let block, let images, let channels, let pixels):
+            case .activations(let layout, let images, let channels, let pixels):
                 if intoBlocked {
-                    ChannelBlocking.toBlocked(plainFloats, blockedFloats, images: images, channels: channels, pixels: pixels, block: block)
+                    ChannelBlocking.toBlocked(plainFloats, blockedFloats, images: images, channels: channels, pixels: pixels, layout: layout)
                 } else {
-                    ChannelBlocking.toPlain(blockedFloats, plainFloats, images: images, channels: channels, pixels: pixels, block: block)
+                    ChannelBlocking.toPlain(blockedFloats, plainFloats, images: images, channels: channels, pixels: pixels, layout: layout)
                 }
             case .reorder(let reorder, let plain):
                 withUnsafeTemporaryAllocation(of: dnnl_exec_arg_t.self, capacity: 3) { args in
@@ -494,7 +510,7 @@ final class OneDNNConvolutions: @unchecked Sendable {
     func implementation(_ pass: ConvolutionPass, _ g: Conv2dGeometry) -> String? {
         var part = g
         part.batch = min(g.batch, Self.imagesPerPart(batch: g.batch))
-        guard let pd = primitiveDescriptor(pass, part) else { return nil }
+        guard let pd = primitiveDescriptor(pass, part, channelsLast: Self.channelsLast) else { return nil }
         defer { dnnl_primitive_desc_destroy(pd) }
         return implementationName(pd)
     }
@@ -515,7 +531,8 @@ final class OneDNNConvolutions: @unchecked Sendable {
         for i in 0..<partCount {
             var geometry = g
             geometry.batch = images(i).count
-            guard let plan = plan(Key(geometry: geometry, pass: pass, worker: i % workers)) else { return false }
+            let key = Key(geometry: geometry, pass: pass, worker: i % workers, channelsLast: Self.channelsLast)
+            guard let plan = plan(key) else { return false }
             partPlanList.append(plan)
         }
         let partPlans = partPlanList
@@ -594,18 +611,18 @@ final class OneDNNConvolutions: @unchecked Sendable {
     private func keptCopy(
         _ i: Int, of plans: [Plan], source: TensorStorage, in operands: ConvertedOperands, side: ConvolutionPass.Side
     ) -> Placement? {
-        guard case .activations(let block, _, let channels, let pixels) = plans[0].arguments[i].conversion,
+        guard case .activations(let layout, _, let channels, let pixels) = plans[0].arguments[i].conversion,
               plans.allSatisfy({ plan in
-                  if case .activations(block, _, _, _) = plan.arguments[i].conversion { return true }
+                  if case .activations(layout, _, _, _) = plan.arguments[i].conversion { return true }
                   return false
               })
         else { return nil }
         let floatsPerImage = channels * pixels
-        if let kept = operands[side], kept.source === source, kept.block == block {
+        if let kept = operands[side], kept.source === source, kept.layout == layout {
             return Placement(pointer: UnsafeMutableRawPointer(kept.blocked.pointer), floatsPerImage: floatsPerImage, convertedByCaller: true)
         }
         let blocked = TensorStorage(count: source.count)
-        operands[side] = ConvertedOperands.Copy(source: source, blocked: blocked, block: block)
+        operands[side] = ConvertedOperands.Copy(source: source, blocked: blocked, layout: layout)
         return Placement(pointer: UnsafeMutableRawPointer(blocked.pointer), floatsPerImage: floatsPerImage, convertedByCaller: false)
     }
 
@@ -618,15 +635,15 @@ final class OneDNNConvolutions: @unchecked Sendable {
         return built
     }
 
-    /// The primitive descriptor of one pass of `g` (layouts left to oneDNN), or nil when oneDNN
-    /// declines the geometry.
-    private func primitiveDescriptor(_ pass: ConvolutionPass, _ g: Conv2dGeometry) -> dnnl_primitive_desc_t? {
+    /// The primitive descriptor of one pass of `g` (the weight's layout left to oneDNN, the
+    /// activations' too unless `channelsLast`), or nil when oneDNN declines the geometry.
+    private func primitiveDescriptor(_ pass: ConvolutionPass, _ g: Conv2dGeometry, channelsLast: Bool) -> dnnl_primitive_desc_t? {
         // oneDNN sizes a kernel's work split by the thread count at creation: one, as it runs.
         omp_set_num_threads(1)
         let (bottom, right) = Self.bottomRightPadding(g)
         var pd: dnnl_primitive_desc_t?
         guard swiftgan_dnnl_convolution_pd(
-            &pd, engine, attributes, Int32(pass.rawValue),
+            &pd, engine, attributes, Int32(pass.rawValue), channelsLast ? 1 : 0,
             Int32(g.batch), Int32(g.inChannels), Int32(g.inHeight), Int32(g.inWidth),
             Int32(g.outChannels), Int32(g.outHeight), Int32(g.outWidth),
             Int32(g.kernelHeight), Int32(g.kernelWidth), Int32(g.strideHeight), Int32(g.strideWidth),
@@ -643,7 +660,7 @@ final class OneDNNConvolutions: @unchecked Sendable {
 
     private func buildPlan(_ key: Key) -> Plan? {
         let g = key.geometry
-        guard let pd = primitiveDescriptor(key.pass, g) else { return nil }
+        guard let pd = primitiveDescriptor(key.pass, g, channelsLast: key.channelsLast) else { return nil }
         defer { dnnl_primitive_desc_destroy(pd) }
 
         // (execute argument, descriptor query, plain shape, is output) in the pass's argument order.
@@ -695,14 +712,15 @@ final class OneDNNConvolutions: @unchecked Sendable {
         }
         if dnnl_memory_desc_equal(chosen, &plainDescriptor) != 0 { return argument(0, .none) }
         let floats = (dnnl_memory_desc_get_size(chosen) + 3) / 4
-        // Activations in nChw16c / nChw8c are converted by ChannelBlocking, without a reorder primitive.
+        // Activations in nChw16c / nChw8c / nhwc are converted by ChannelBlocking, without a reorder primitive.
         let isWeight = index == Int32(swiftgan_dnnl_arg_weights) || index == Int32(swiftgan_dnnl_arg_diff_weights)
-        for block in isWeight ? [] : [16, 8] {
+        for layout: ActivationLayout in isWeight ? [] : [.channelsLast, .blocked(16), .blocked(8)] {
             var candidate = dnnl_memory_desc_t()
+            let block = if case .blocked(let b) = layout { b } else { 0 }
             if swiftgan_dnnl_blocked_md(
                 &candidate, Int32(shape[0]), Int32(shape[1]), Int32(shape[2]), Int32(shape[3]), Int32(block)) == dnnl_success,
                 dnnl_memory_desc_equal(chosen, &candidate) != 0 {
-                return argument(floats, .activations(block: block, images: shape[0], channels: shape[1], pixels: shape[2] * shape[3]))
+                return argument(floats, .activations(layout, images: shape[0], channels: shape[1], pixels: shape[2] * shape[3]))
             }
         }
         var plain: dnnl_memory_t?, reorderPD: dnnl_primitive_desc_t?, reorder: Kernel?

@@ -116,12 +116,34 @@ func memoryBoundKernels(batch: Int, threads: Int) {
         let x = rng.normal(shape), dy = rng.normal(shape)
         let c = shape[1], weight = rng.normal([c]), bias = rng.normal([c])
         let statistics = NormalizationKernels.batchNormForward(x, weight: weight, bias: bias, epsilon: 1e-5).statistics
+        let pixels = shape[2] * shape[3]
+        let converted = UnsafeMutablePointer<Float>.allocate(capacity: x.count)
+        let plain = UnsafeMutablePointer<Float>.allocate(capacity: x.count)
+        defer { converted.deallocate(); plain.deallocate() }
+        /// The conversion into (or out of) oneDNN's `layout`, the batch split across threads as
+        /// a convolution's parts are.
+        func convert(_ layout: ActivationLayout, toPlain: Bool) {
+            Parallel.forRanges(batch, costPerElement: c * pixels) { images in
+                let offset = images.lowerBound * c * pixels
+                if toPlain {
+                    ChannelBlocking.toPlain(converted + offset, plain + offset,
+                                            images: images.count, channels: c, pixels: pixels, layout: layout)
+                } else {
+                    ChannelBlocking.toBlocked(x.pointer + offset, converted + offset,
+                                              images: images.count, channels: c, pixels: pixels, layout: layout)
+                }
+            }
+        }
         // (kernel, tensors read and written per call, body)
         let kernels: [(String, Int, () -> Void)] = [
             ("batch_norm_forward", 2, { _ = NormalizationKernels.batchNormForward(x, weight: weight, bias: bias, epsilon: 1e-5) }),
             ("batch_norm_backward", 3, { _ = NormalizationKernels.batchNormBackward(dy, input: x, weight: weight, statistics: statistics) }),
             ("leaky_relu_forward", 2, { _ = x.leakyRelu(slope: 0.2) }),
             ("leaky_relu_backward", 3, { _ = Tensor.leakyReluBackward(dy, input: x, slope: 0.2) }),
+            ("to_nchw16c", 2, { convert(.blocked(16), toPlain: false) }),
+            ("from_nchw16c", 2, { convert(.blocked(16), toPlain: true) }),
+            ("to_nhwc", 2, { convert(.channelsLast, toPlain: false) }),
+            ("from_nhwc", 2, { convert(.channelsLast, toPlain: true) }),
         ]
         let bytes = Double(x.count * MemoryLayout<Float>.stride)
         for (kernel, tensors, body) in kernels {

@@ -22,65 +22,84 @@ final class OneDNNConvolutionTests: XCTestCase {
     /// (and 35: several parts of the batch, the last one short),
     /// 16–48 channels, and sizes where PyTorch's floor division leaves input rows unused.
     func testAgreesWithIm2colGEMMOverManyGeometries() throws {
-        let rng = RandomGenerator(seed: 91)
-        var onOneDNN = 0
-        for trial in 0..<24 {
-            let sh = 1 + trial % 3, sw = 1 + (trial / 3) % 3
-            let kh = 1 + trial % 4, kw = 1 + (trial / 2) % 5
-            let ph = trial % 3, pw = (trial / 4) % 3
-            let h = max(kh, kh - 2 * ph) + 1 + trial % 5, w = max(kw, kw - 2 * pw) + 2 + trial % 3
-            let g = Conv2dGeometry(batch: trial % 8 == 7 ? 35 : 1 + trial % 3, inChannels: 16 * (1 + trial % 3), inHeight: h, inWidth: w,
-                                   outChannels: 16 * (1 + (trial / 3) % 2), kernel: (kh, kw), stride: (sh, sw),
-                                   padding: (ph, pw))
-            let x = rng.normal(g.inputShape), weight = rng.normal(g.weightShape), dy = rng.normal(g.outputShape)
-            let viaOneDNN = passes(x, weight, dy, g, oneDNN: true)
-            let reference = passes(x, weight, dy, g, oneDNN: false)
-            if ConvolutionKernels.implementation(of: g).forward != "im2col+gemm" { onOneDNN += 1 }
-            for (name, got, expected) in zip3(["forward", "backward input", "backward weight"], viaOneDNN, reference) {
-                XCTAssertEqual(got.shape, expected.shape, "\(name), \(g)")
-                let scale = expected.scalars.map { abs($0) }.max() ?? 1
-                let worst = zip(got.scalars, expected.scalars).map { abs($0 - $1) }.max() ?? 0
-                XCTAssertLessThanOrEqual(worst, 2e-5 * max(1, scale) * Float(g.patchSize).squareRoot(), "\(name), \(g)")
+        forEachActivationLayout { layout in
+            let rng = RandomGenerator(seed: 91)
+            var onOneDNN = 0
+            for trial in 0..<24 {
+                let sh = 1 + trial % 3, sw = 1 + (trial / 3) % 3
+                let kh = 1 + trial % 4, kw = 1 + (trial / 2) % 5
+                let ph = trial % 3, pw = (trial / 4) % 3
+                let h = max(kh, kh - 2 * ph) + 1 + trial % 5, w = max(kw, kw - 2 * pw) + 2 + trial % 3
+                let g = Conv2dGeometry(batch: trial % 8 == 7 ? 35 : 1 + trial % 3, inChannels: 16 * (1 + trial % 3), inHeight: h, inWidth: w,
+                                       outChannels: 16 * (1 + (trial / 3) % 2), kernel: (kh, kw), stride: (sh, sw),
+                                       padding: (ph, pw))
+                let x = rng.normal(g.inputShape), weight = rng.normal(g.weightShape), dy = rng.normal(g.outputShape)
+                let viaOneDNN = passes(x, weight, dy, g, oneDNN: true)
+                let reference = passes(x, weight, dy, g, oneDNN: false)
+                if ConvolutionKernels.implementation(of: g).forward != "im2col+gemm" { onOneDNN += 1 }
+                for (name, got, expected) in zip3(["forward", "backward input", "backward weight"], viaOneDNN, reference) {
+                    XCTAssertEqual(got.shape, expected.shape, "\(name), \(g)")
+                    let scale = expected.scalars.map { abs($0) }.max() ?? 1
+                    let worst = zip(got.scalars, expected.scalars).map { abs($0 - $1) }.max() ?? 0
+                    XCTAssertLessThanOrEqual(worst, 2e-5 * max(1, scale) * Float(g.patchSize).squareRoot(), "\(name), \(g), \(layout)")
+                }
             }
+            // Most of these geometries must really have run on oneDNN, or the comparison proves nothing.
+            XCTAssertGreaterThanOrEqual(onOneDNN, 20)
         }
-        // Most of these geometries must really have run on oneDNN, or the comparison proves nothing.
-        XCTAssertGreaterThanOrEqual(onOneDNN, 20)
     }
 
-    /// DCGAN's wide layers run on oneDNN, its one-channel layers and 1×1-output layers on GEMM.
-    func testDCGANLayersChooseTheirKernels() {
-        let wide = Conv2dGeometry(batch: 4, inChannels: 64, inHeight: 14, inWidth: 14, outChannels: 128,
-                                  kernel: (4, 4), stride: (2, 2), padding: (1, 1))
-        let oneChannel = Conv2dGeometry(batch: 4, inChannels: 1, inHeight: 28, inWidth: 28, outChannels: 64,
-                                        kernel: (4, 4), stride: (2, 2), padding: (1, 1))
-        let fullyConnected = Conv2dGeometry(batch: 4, inChannels: 128, inHeight: 7, inWidth: 7, outChannels: 16,
-                                            kernel: (7, 7))
-        let wideKernels = ConvolutionKernels.implementation(of: wide)
-        for name in [wideKernels.forward, wideKernels.backwardInput, wideKernels.backwardWeight] {
-            XCTAssertTrue(name.hasPrefix("jit:"), "expected a oneDNN JIT kernel for \(wide), got \(name)")
+    /// Runs `body` with oneDNN reading activations channels-last (nhwc) and again in the
+    /// channel-blocked layout it picks itself.
+    private func forEachActivationLayout(_ body: (_ layout: String) throws -> Void) rethrows {
+        let saved = OneDNNConvolutions.channelsLast
+        defer { OneDNNConvolutions.channelsLast = saved }
+        for channelsLast in [true, false] {
+            OneDNNConvolutions.channelsLast = channelsLast
+            try body(channelsLast ? "nhwc" : "blocked")
         }
-        XCTAssertEqual(ConvolutionKernels.implementation(of: oneChannel).backwardInput, "im2col+gemm")
-        XCTAssertEqual(ConvolutionKernels.implementation(of: fullyConnected).forward, "im2col+gemm")
+    }
+
+    /// DCGAN's wide layers run on oneDNN's optimised kernels (JIT or brgemm, not its slow
+    /// reference code) in either activation layout, its one-channel layers and 1×1-output
+    /// layers on GEMM.
+    func testDCGANLayersChooseTheirKernels() {
+        forEachActivationLayout { layout in
+            let wide = Conv2dGeometry(batch: 4, inChannels: 64, inHeight: 14, inWidth: 14, outChannels: 128,
+                                      kernel: (4, 4), stride: (2, 2), padding: (1, 1))
+            let oneChannel = Conv2dGeometry(batch: 4, inChannels: 1, inHeight: 28, inWidth: 28, outChannels: 64,
+                                            kernel: (4, 4), stride: (2, 2), padding: (1, 1))
+            let fullyConnected = Conv2dGeometry(batch: 4, inChannels: 128, inHeight: 7, inWidth: 7, outChannels: 16,
+                                                kernel: (7, 7))
+            let wideKernels = ConvolutionKernels.implementation(of: wide)
+            for name in [wideKernels.forward, wideKernels.backwardInput, wideKernels.backwardWeight] {
+                XCTAssertTrue(name.hasPrefix("jit:") || name.hasPrefix("brg"), "expected a oneDNN JIT kernel for \(wide) in \(layout), got \(name)")
+            }
+            XCTAssertEqual(ConvolutionKernels.implementation(of: oneChannel).backwardInput, "im2col+gemm")
+            XCTAssertEqual(ConvolutionKernels.implementation(of: fullyConnected).forward, "im2col+gemm")
+        }
     }
 
     /// Bit-identical results run after run and for 1, 2 or 3 threads: the batch is cut into
     /// parts independent of the thread count (here 3 parts, the last one short) and the weight
     /// gradient adds the parts' partial sums in part order.
     func testBitIdenticalForAnyThreadCount() {
-        let rng = RandomGenerator(seed: 92)
-        let perPart = OneDNNConvolutions.minimumImagesPerPart
-        XCTAssertEqual(OneDNNConvolutions.imagesPerPart(batch: 2 * perPart + 3), perPart)
-        let g = Conv2dGeometry(batch: 2 * perPart + 3, inChannels: 32, inHeight: 9, inWidth: 9,
-                               outChannels: 16, kernel: (4, 4), stride: (2, 2), padding: (1, 1))
-        let x = rng.normal(g.inputShape), weight = rng.normal(g.weightShape), dy = rng.normal(g.outputShape)
-        let saved = Parallel.threadCount
-        defer { Parallel.threadCount = saved }
-        Parallel.threadCount = 1
-        let reference = passes(x, weight, dy, g, oneDNN: true)
-        for threads in [2, 3, 2] {
-            Parallel.threadCount = threads
-            for (a, b) in zip(passes(x, weight, dy, g, oneDNN: true), reference) {
-                XCTAssertEqual(a.scalars, b.scalars, "\(threads) threads")
+        forEachActivationLayout { layout in
+            let rng = RandomGenerator(seed: 92)
+            let perPart = OneDNNConvolutions.minimumImagesPerPart
+            XCTAssertEqual(OneDNNConvolutions.imagesPerPart(batch: 2 * perPart + 3), perPart)
+            let g = Conv2dGeometry(batch: 2 * perPart + 3, inChannels: 32, inHeight: 9, inWidth: 9,
+                                   outChannels: 16, kernel: (4, 4), stride: (2, 2), padding: (1, 1))
+            let x = rng.normal(g.inputShape), weight = rng.normal(g.weightShape), dy = rng.normal(g.outputShape)
+            let saved = Parallel.threadCount
+            defer { Parallel.threadCount = saved }
+            Parallel.threadCount = 1
+            let reference = passes(x, weight, dy, g, oneDNN: true)
+            for threads in [2, 3, 2] {
+                Parallel.threadCount = threads
+                for (a, b) in zip(passes(x, weight, dy, g, oneDNN: true), reference) {
+                    XCTAssertEqual(a.scalars, b.scalars, "\(threads) threads, \(layout)")
+                }
             }
         }
     }
@@ -90,26 +109,33 @@ final class OneDNNConvolutionTests: XCTestCase {
     /// bit-identical to passes that convert their own. Over a batch of several parts (the last
     /// one short), so each part must find its own images in the kept copies.
     func testKeptConversionsGiveTheSameResultsAndAreDropped() throws {
-        let rng = RandomGenerator(seed: 93)
-        let g = Conv2dGeometry(batch: 2 * OneDNNConvolutions.minimumImagesPerPart + 3, inChannels: 32, inHeight: 9, inWidth: 7,
-                               outChannels: 16, kernel: (4, 3), stride: (2, 2), padding: (1, 1))
-        let x = rng.normal(g.inputShape), weight = rng.normal(g.weightShape), dy = rng.normal(g.outputShape)
-        let reference = passes(x, weight, dy, g, oneDNN: true)
-        let operands = try XCTUnwrap(ConvolutionKernels.convertedOperands(for: g))
-        let y = ConvolutionKernels.conv2dForward(input: x, weight: weight, geometry: g, operands: operands)
-        XCTAssertTrue(operands.input?.source === x.storage, "the forward pass keeps its converted input")
-        let dx = ConvolutionKernels.conv2dBackwardInput(outputGradient: dy, weight: weight, geometry: g, operands: operands)
-        XCTAssertTrue(operands.output?.source === dy.storage, "the input-gradient pass keeps its converted dy")
-        let dw = ConvolutionKernels.conv2dBackwardWeight(input: x, outputGradient: dy, geometry: g, operands: operands)
-        XCTAssertNil(operands.input, "dropped after the weight gradient")
-        XCTAssertNil(operands.output, "dropped after the weight gradient")
-        for (got, expected) in zip([y, dx, dw], reference) { XCTAssertEqual(got.scalars, expected.scalars) }
-        // A pullback that takes no weight gradient drops the copies itself.
-        let unread = try XCTUnwrap(ConvolutionKernels.convertedOperands(for: g))
-        _ = ConvolutionKernels.conv2dForward(input: x, weight: weight, geometry: g, operands: unread)
-        XCTAssertNotNil(unread.input)
-        unread.release()
-        XCTAssertNil(unread.input)
+        try forEachActivationLayout { layout in
+            let rng = RandomGenerator(seed: 93)
+            let g = Conv2dGeometry(batch: 2 * OneDNNConvolutions.minimumImagesPerPart + 3, inChannels: 32, inHeight: 9, inWidth: 7,
+                                   outChannels: 16, kernel: (4, 3), stride: (2, 2), padding: (1, 1))
+            let x = rng.normal(g.inputShape), weight = rng.normal(g.weightShape), dy = rng.normal(g.outputShape)
+            let reference = passes(x, weight, dy, g, oneDNN: true)
+            let operands = try XCTUnwrap(ConvolutionKernels.convertedOperands(for: g))
+            let y = ConvolutionKernels.conv2dForward(input: x, weight: weight, geometry: g, operands: operands)
+            XCTAssertTrue(operands.input?.source === x.storage, "the forward pass keeps its converted input")
+            switch operands.input?.layout {
+            case .channelsLast?: XCTAssertEqual(layout, "nhwc")
+            case .blocked?: XCTAssertEqual(layout, "blocked")
+            case nil: XCTFail("no converted input kept")
+            }
+            let dx = ConvolutionKernels.conv2dBackwardInput(outputGradient: dy, weight: weight, geometry: g, operands: operands)
+            XCTAssertTrue(operands.output?.source === dy.storage, "the input-gradient pass keeps its converted dy")
+            let dw = ConvolutionKernels.conv2dBackwardWeight(input: x, outputGradient: dy, geometry: g, operands: operands)
+            XCTAssertNil(operands.input, "dropped after the weight gradient")
+            XCTAssertNil(operands.output, "dropped after the weight gradient")
+            for (got, expected) in zip([y, dx, dw], reference) { XCTAssertEqual(got.scalars, expected.scalars) }
+            // A pullback that takes no weight gradient drops the copies itself.
+            let unread = try XCTUnwrap(ConvolutionKernels.convertedOperands(for: g))
+            _ = ConvolutionKernels.conv2dForward(input: x, weight: weight, geometry: g, operands: unread)
+            XCTAssertNotNil(unread.input)
+            unread.release()
+            XCTAssertNil(unread.input)
+        }
     }
 
     /// A kept copy serves only the tensor it was made from: a weight gradient of other
