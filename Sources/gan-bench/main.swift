@@ -86,7 +86,10 @@ func kernels(threads: Int) {
             ("conv_backward_input", { _ = ConvolutionKernels.conv2dBackwardInput(outputGradient: dy, weight: w, geometry: g) }),
             ("conv_backward_weight", { _ = ConvolutionKernels.conv2dBackwardWeight(input: x, outputGradient: dy, geometry: g) }),
         ]
+        let implementations = ConvolutionKernels.implementation(of: g)
         for (pass, body) in passes {
+            let kernel = pass == "conv_forward" ? implementations.forward
+                : pass == "conv_backward_input" ? implementations.backwardInput : implementations.backwardWeight
             let label: String
             if transposed {
                 label = pass == "conv_forward" ? "backward_input" : pass == "conv_backward_input" ? "forward" : "backward_weight"
@@ -96,7 +99,7 @@ func kernels(threads: Int) {
             let t = measure(body)
             emit([("bench", transposed ? "conv_transpose2d" : "conv2d"), ("layer", name), ("pass", label),
                   ("batch", batch), ("threads", threads), ("ms", t * 1e3), ("gflop_per_s", flops / t / 1e9),
-                  ("fraction_of_sgemm", flops / t / 1e9 / ceiling)])
+                  ("fraction_of_sgemm", flops / t / 1e9 / ceiling), ("kernel", kernel)])
         }
     }
     memoryBoundKernels(batch: batch, threads: threads)
