@@ -199,7 +199,9 @@ final class OneDNNConvolutions: @unchecked Sendable {
     /// 2.6.3, one thread, a part of 32 images of dcgan28's wide layers) nhwc ran the forward
     /// pass on its `brgconv` kernels 26% faster and the backward-data pass 15–19% faster, the
     /// backward-weights pass 4–14% slower; one layout for all three keeps one converted copy per
-    /// activation. `SWIFTGAN_ONEDNN_ACTIVATIONS=blocked` or `=nhwc` overrides; tests switch it.
+    /// activation. With AVX2 (`ONEDNN_MAX_CPU_ISA=AVX2`, same parts) the two were within −10%
+    /// and +11% of each other pass by pass, so the blocked layout stays there.
+    /// `SWIFTGAN_ONEDNN_ACTIVATIONS=blocked` or `=nhwc` overrides; tests switch it.
     nonisolated(unsafe) static var channelsLast: Bool = {
         switch ProcessInfo.processInfo.environment["SWIFTGAN_ONEDNN_ACTIVATIONS"] {
         case "nhwc": true
