@@ -164,7 +164,7 @@ enum OneDNN {
 /// weight with a oneDNN reorder once per call. A layer's input and output-side activations go
 /// into whole-batch copies that its other passes reuse instead (``ConvertedOperands``; in the
 /// dcgan28 step this took conversions into the blocked layout from 4.8% of the samples to 1.8%).
-/// Primitives are built once per (geometry, pass, worker) and kept.
+/// Primitives are built once per (geometry, pass, worker, activation layout) and kept.
 ///
 /// Threads: the batch is cut into parts (``imagesPerPart(batch:)``) and SwiftGAN's workers run
 /// the parts, each with a single-threaded oneDNN. oneDNN's own OpenMP team would spin after every
@@ -201,7 +201,8 @@ final class OneDNNConvolutions: @unchecked Sendable {
     /// backward-weights pass 4–14% slower; one layout for all three keeps one converted copy per
     /// activation. With AVX2 (`ONEDNN_MAX_CPU_ISA=AVX2`, same parts) the two were within −10%
     /// and +11% of each other pass by pass, so the blocked layout stays there.
-    /// `SWIFTGAN_ONEDNN_ACTIVATIONS=blocked` or `=nhwc` overrides; tests switch it.
+    /// `SWIFTGAN_ONEDNN_ACTIVATIONS=blocked` or `=nhwc` overrides; tests switch it, only while
+    /// no convolution runs (each call reads it once).
     nonisolated(unsafe) static var channelsLast: Bool = {
         switch ProcessInfo.processInfo.environment["SWIFTGAN_ONEDNN_ACTIVATIONS"] {
         case "nhwc": true
@@ -529,11 +530,12 @@ final class OneDNNConvolutions: @unchecked Sendable {
         func images(_ i: Int) -> Range<Int> { i * perPart..<min(g.batch, (i + 1) * perPart) }
         let workers = min(Parallel.threadCount, partCount)
         // Worker w runs parts w, w + workers, …; every plan is built here, before the workers start.
+        let channelsLast = Self.channelsLast
         partPlanList.removeAll(keepingCapacity: true)
         for i in 0..<partCount {
             var geometry = g
             geometry.batch = images(i).count
-            let key = Key(geometry: geometry, pass: pass, worker: i % workers, channelsLast: Self.channelsLast)
+            let key = Key(geometry: geometry, pass: pass, worker: i % workers, channelsLast: channelsLast)
             guard let plan = plan(key) else { return false }
             partPlanList.append(plan)
         }

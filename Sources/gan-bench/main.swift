@@ -123,8 +123,8 @@ func memoryBoundKernels(batch: Int, threads: Int) {
         let converted = UnsafeMutablePointer<Float>.allocate(capacity: x.count)
         let plain = UnsafeMutablePointer<Float>.allocate(capacity: x.count)
         defer { converted.deallocate(); plain.deallocate() }
-        /// The conversion into (or out of) oneDNN's `layout`, the batch split across threads as
-        /// a convolution's parts are.
+        /// The conversion into (or out of) oneDNN's `layout`, the batch split across the threads
+        /// (a convolution converts each part of 32 images on the worker that runs it).
         func convert(_ layout: ActivationLayout, toPlain: Bool) {
             Parallel.forRanges(batch, costPerElement: c * pixels) { images in
                 let offset = images.lowerBound * c * pixels

@@ -25,9 +25,9 @@ final class ChannelBlockingTests: XCTestCase {
         XCTAssertEqual(back, plain.scalars, "\(channels) channels in \(layout)")
     }
 
-    /// blocked[n][g][p][j] = plain[n][g·b + j][p], element by element, and back: the SIMD paths
-    /// for blocks of 16 and 8, pixel counts below, at and above a vector, with and without a
-    /// remainder.
+    /// blocked[n][g][p][j] = plain[n][g·b + j][p], element by element, and back: blocks of 16
+    /// and 8, pixel counts below, at and above a 4×4 tile, with and without edge pixels, and
+    /// fewer pixels than channels (the transpose then walks the channels outside).
     func testBlockedLayoutFormulaAndRoundTrip() {
         for (images, channels, pixels, block) in [(3, 32, 7 * 5, 16), (2, 24, 13, 8), (1, 16, 1, 16), (1, 16, 33, 16), (2, 8, 8, 8)] {
             let groups = channels / block

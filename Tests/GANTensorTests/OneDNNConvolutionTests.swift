@@ -153,6 +153,28 @@ final class OneDNNConvolutionTests: XCTestCase {
         XCTAssertEqual(dw.scalars, ConvolutionKernels.conv2dBackwardWeight(input: otherX, outputGradient: otherDy, geometry: g).scalars)
     }
 
+    /// A kept copy serves only passes that read its layout: the forward and input-gradient
+    /// passes keep their conversions in nhwc, the layout is switched to the blocked one, and the
+    /// weight-gradient pass converts afresh (nhwc rows read as nChw16c would give wrong
+    /// gradients): bit-identical to a weight-gradient pass that converts its own.
+    func testKeptConversionsAreNotReusedAcrossALayoutSwitch() throws {
+        let saved = OneDNNConvolutions.channelsLast
+        defer { OneDNNConvolutions.channelsLast = saved }
+        let rng = RandomGenerator(seed: 95)
+        let g = Conv2dGeometry(batch: 3, inChannels: 32, inHeight: 8, inWidth: 7, outChannels: 16,
+                               kernel: (3, 3), stride: (2, 1), padding: (1, 1))
+        let x = rng.normal(g.inputShape), weight = rng.normal(g.weightShape), dy = rng.normal(g.outputShape)
+        OneDNNConvolutions.channelsLast = true
+        let operands = try XCTUnwrap(ConvolutionKernels.convertedOperands(for: g))
+        _ = ConvolutionKernels.conv2dForward(input: x, weight: weight, geometry: g, operands: operands)
+        _ = ConvolutionKernels.conv2dBackwardInput(outputGradient: dy, weight: weight, geometry: g, operands: operands)
+        XCTAssertEqual(operands.input?.layout, .channelsLast)
+        XCTAssertEqual(operands.output?.layout, .channelsLast)
+        OneDNNConvolutions.channelsLast = false
+        let dw = ConvolutionKernels.conv2dBackwardWeight(input: x, outputGradient: dy, geometry: g, operands: operands)
+        XCTAssertEqual(dw.scalars, ConvolutionKernels.conv2dBackwardWeight(input: x, outputGradient: dy, geometry: g).scalars)
+    }
+
     private func passes(_ x: Tensor, _ w: Tensor, _ dy: Tensor, _ g: Conv2dGeometry, oneDNN: Bool) -> [Tensor] {
         let saved = ConvolutionKernels.useOneDNN
         ConvolutionKernels.useOneDNN = oneDNN
