@@ -8,8 +8,8 @@ public enum ActivationLayout: Hashable, Sendable {
     /// `nhwc` (oneDNN's `acdb`): every pixel's channels adjacent, `channelsLast[n][p][c] = plain[n][c][p]`.
     case channelsLast
 
-    /// Channels moved together (the fixed length of the conversions' inner loops): the block,
-    /// or for channels-last 16 or 8, whichever divides `channels`.
+    /// Channels converted together, one transpose per group: the block, or for channels-last
+    /// 16 or 8, whichever divides `channels`.
     func group(channels: Int) -> Int {
         switch self {
         case .blocked(let block): block
@@ -124,8 +124,8 @@ public enum ChannelBlocking {
     }
 
     /// The 4×4 transpose of the rows `a`, `b`, `c`, `d`: its rows are their columns (two rounds
-    /// of interleaving, which the compiler emits as unpack and move shuffles; 16 scalar moves
-    /// through a vector register before, 4–5× slower here).
+    /// of interleaving, which the compiler emits as unpack and move shuffles; the per-element
+    /// gathers they replaced made the conversions 1.5–7× slower in `gan-bench memory`).
     @inline(__always)
     private static func transposed(
         _ a: SIMD4<Float>, _ b: SIMD4<Float>, _ c: SIMD4<Float>, _ d: SIMD4<Float>

@@ -158,10 +158,9 @@ enum OneDNN {
 /// The kernels read activations in `nhwc` or a channel-blocked layout (``channelsLast``) and
 /// weights in a blocked layout oneDNN picks (`OIhw16i16o`, …); each call wraps the caller's
 /// NCHW / OIHW arrays, converts inputs into scratch taken from ``BufferPool`` (called "blocked"
-/// below, whichever the layout),
-/// runs the primitive and converts the output back: activations with ``ChannelBlocking`` (every
-/// oneDNN execution allocates on the heap, so reorder primitives would add two per part), the
-/// weight with a oneDNN reorder once per call. A layer's input and output-side activations go
+/// below, whichever the layout), runs the primitive and converts the output back: activations
+/// with ``ChannelBlocking`` (every oneDNN execution allocates on the heap, so reorder
+/// primitives would add two per part), the weight with a oneDNN reorder once per call. A layer's input and output-side activations go
 /// into whole-batch copies that its other passes reuse instead (``ConvertedOperands``; in the
 /// dcgan28 step this took conversions into the blocked layout from 4.8% of the samples to 1.8%).
 /// Primitives are built once per (geometry, pass, worker, activation layout) and kept.
