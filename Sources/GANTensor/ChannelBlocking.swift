@@ -58,14 +58,19 @@ public enum ChannelBlocking {
         images: Int, channels: Int, pixels: Int, layout: ActivationLayout, toPlain: Bool
     ) {
         let group = checkedGroup(layout, channels: channels)
-        let pixelStride = layout.strides(channels: channels, pixels: pixels).pixel
-        forEachGroup(images: images, channels: channels, pixels: pixels, layout: layout) { planes, rows in
-            if toPlain {
-                transpose(source + rows, rows: pixels, columns: group, rowStride: pixelStride,
-                          into: destination + planes, rowStride: pixels)
-            } else {
-                transpose(source + planes, rows: group, columns: pixels, rowStride: pixels,
-                          into: destination + rows, rowStride: pixelStride)
+        let strides = layout.strides(channels: channels, pixels: pixels), pixelStride = strides.pixel
+        // Group g of image n: its planes at (n·C + g·group)·P in the plain array, its first
+        // pixel's row at n·C·P + g·groupStride in the converted one.
+        for n in 0..<images {
+            for g in 0..<channels / group {
+                let planes = (n * channels + g * group) * pixels, rows = n * channels * pixels + g * strides.group
+                if toPlain {
+                    transpose(source + rows, rows: pixels, columns: group, rowStride: pixelStride,
+                              into: destination + planes, rowStride: pixels)
+                } else {
+                    transpose(source + planes, rows: group, columns: pixels, rowStride: pixels,
+                              into: destination + rows, rowStride: pixelStride)
+                }
             }
         }
     }
@@ -134,18 +139,5 @@ public enum ChannelBlocking {
         let cd01 = SIMD4(c[0], d[0], c[1], d[1]), cd23 = SIMD4(c[2], d[2], c[3], d[3])
         return (SIMD4(ab01[0], ab01[1], cd01[0], cd01[1]), SIMD4(ab01[2], ab01[3], cd01[2], cd01[3]),
                 SIMD4(ab23[0], ab23[1], cd23[0], cd23[1]), SIMD4(ab23[2], ab23[3], cd23[2], cd23[3]))
-    }
-
-    /// Calls `body(planes, rows)` for every group of channels (``ActivationLayout/group(channels:)``)
-    /// of every image: `planes` is the offset of the group's first plane in the plain array,
-    /// `rows` that of its first pixel's row in the converted one.
-    @inline(__always)
-    private static func forEachGroup(
-        images: Int, channels: Int, pixels: Int, layout: ActivationLayout, _ body: (_ planes: Int, _ rows: Int) -> Void
-    ) {
-        let group = layout.group(channels: channels), groupStride = layout.strides(channels: channels, pixels: pixels).group
-        for n in 0..<images {
-            for g in 0..<channels / group { body((n * channels + g * group) * pixels, n * channels * pixels + g * groupStride) }
-        }
     }
 }

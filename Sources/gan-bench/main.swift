@@ -7,8 +7,9 @@
 //   gan-bench sgemm [--threads 2]
 //       The sgemm ceiling alone.
 //   gan-bench memory [--batch 64] [--threads 2]
-//       Batch norm and LeakyReLU on dcgan28's activations against a parallel copy of the same
-//       bytes (also at the end of `kernels`).
+//       Batch norm, LeakyReLU and the conversions to and from oneDNN's activation layouts on
+//       dcgan28's activations against a parallel copy of the same bytes (also at the end of
+//       `kernels`).
 //   gan-bench dcgan28|mlpgan|sample [--batch B] [--threads 2] [--iterations N] [--mnist DIR]
 //       The workloads of benchmarks.md with SwiftGAN's own training step (bench/compare.sh runs
 //       them beside bench/pytorch_bench.py): images/s (median iteration), GFLOP/s by the spec's
@@ -81,15 +82,17 @@ func kernels(threads: Int) {
         let x = rng.normal(g.inputShape), w = rng.normal(g.weightShape), dy = rng.normal(g.outputShape)
         let flops = 2 * Double(g.multiplyAdds)
         // For a transposed layer, its forward is the convolution's input gradient and vice versa.
-        let passes: [(String, () -> Void)] = [
-            ("conv_forward", { _ = ConvolutionKernels.conv2dForward(input: x, weight: w, geometry: g) }),
-            ("conv_backward_input", { _ = ConvolutionKernels.conv2dBackwardInput(outputGradient: dy, weight: w, geometry: g) }),
-            ("conv_backward_weight", { _ = ConvolutionKernels.conv2dBackwardWeight(input: x, outputGradient: dy, geometry: g) }),
+        // (pass, the kernel that runs it, body)
+        let kernelNames = ConvolutionKernels.implementation(of: g)
+        let passes: [(String, String, () -> Void)] = [
+            ("conv_forward", kernelNames.forward,
+             { _ = ConvolutionKernels.conv2dForward(input: x, weight: w, geometry: g) }),
+            ("conv_backward_input", kernelNames.backwardInput,
+             { _ = ConvolutionKernels.conv2dBackwardInput(outputGradient: dy, weight: w, geometry: g) }),
+            ("conv_backward_weight", kernelNames.backwardWeight,
+             { _ = ConvolutionKernels.conv2dBackwardWeight(input: x, outputGradient: dy, geometry: g) }),
         ]
-        let implementations = ConvolutionKernels.implementation(of: g)
-        for (pass, body) in passes {
-            let kernel = pass == "conv_forward" ? implementations.forward
-                : pass == "conv_backward_input" ? implementations.backwardInput : implementations.backwardWeight
+        for (pass, kernel, body) in passes {
             let label: String
             if transposed {
                 label = pass == "conv_forward" ? "backward_input" : pass == "conv_backward_input" ? "forward" : "backward_weight"
