@@ -14,8 +14,6 @@ enum {
     swiftgan_dnnl_arg_diff_src = DNNL_ARG_DIFF_SRC,
     swiftgan_dnnl_arg_diff_dst = DNNL_ARG_DIFF_DST,
     swiftgan_dnnl_arg_diff_weights = DNNL_ARG_DIFF_WEIGHTS,
-    swiftgan_dnnl_arg_from = DNNL_ARG_FROM,
-    swiftgan_dnnl_arg_to = DNNL_ARG_TO,
     swiftgan_dnnl_arg_scratchpad = DNNL_ARG_SCRATCHPAD,
 };
 

@@ -28,11 +28,11 @@ public enum ActivationLayout: Hashable, Sendable {
 }
 
 /// Conversions between NCHW and the layouts oneDNN's direct convolution kernels read
-/// (``ActivationLayout``).
+/// (``ActivationLayout``; channel counts must be multiples of the group, 16 or 8, no padding
+/// channels), and between row-major arrays and any ``BlockedLayout`` (the weights').
 ///
 /// SwiftGAN converts these itself rather than through oneDNN reorder primitives: each oneDNN
 /// execution allocates on the heap, and two of every part's three executions were reorders.
-/// Channel counts must be multiples of the group (16 or 8; no padding channels).
 public enum ChannelBlocking {
     /// `plain` [images, channels, pixels] → `converted` in `layout`.
     public static func toBlocked(
@@ -65,10 +65,10 @@ public enum ChannelBlocking {
             for g in 0..<channels / group {
                 let planes = (n * channels + g * group) * pixels, rows = n * channels * pixels + g * strides.group
                 if toPlain {
-                    transpose(source + rows, rows: pixels, columns: group, rowStride: pixelStride,
+                    transpose(source + rows, rows: pixels, columns: group, rowStride: pixelStride, sourceRowsOutside: pixels >= group,
                               into: destination + planes, rowStride: pixels)
                 } else {
-                    transpose(source + planes, rows: group, columns: pixels, rowStride: pixels,
+                    transpose(source + planes, rows: group, columns: pixels, rowStride: pixels, sourceRowsOutside: group >= pixels,
                               into: destination + rows, rowStride: pixelStride)
                 }
             }
@@ -77,14 +77,15 @@ public enum ChannelBlocking {
 
     /// `destination[c][r] = source[r][c]` for `r < rows`, `c < columns`, each matrix's rows the
     /// given strides apart: 4×4 tiles through a SIMD transpose (four row vectors in, four
-    /// column vectors out), the edges one element at a time. The outer loop walks the longer
-    /// side, normally the pixels rather than a group's channels: converting into oneDNN's layout
-    /// then writes each pixel's row of a group whole (a cache line for 16 channels) before the
-    /// next, and walking the channels outside ran the conversion of 128×14×14 activations into
-    /// nhwc at batch 64 in 0.36 ms instead of 0.13–0.20.
+    /// column vectors out), the edges one element at a time. The outer loop walks the source's
+    /// rows when `sourceRowsOutside`, else the destination's. Activations walk the longer side,
+    /// normally the pixels rather than a group's channels: converting into oneDNN's layout then
+    /// writes each pixel's row of a group whole (a cache line for 16 channels) before the next,
+    /// and walking the channels outside ran the conversion of 128×14×14 activations into nhwc at
+    /// batch 64 in 0.36 ms instead of 0.13–0.20.
     @inline(__always)
-    private static func transpose(
-        _ source: UnsafePointer<Float>, rows: Int, columns: Int, rowStride sourceStride: Int,
+    fileprivate static func transpose(
+        _ source: UnsafePointer<Float>, rows: Int, columns: Int, rowStride sourceStride: Int, sourceRowsOutside: Bool,
         into destination: UnsafeMutablePointer<Float>, rowStride destinationStride: Int
     ) {
         let wholeRows = rows / 4 * 4, wholeColumns = columns / 4 * 4
@@ -97,7 +98,7 @@ public enum ChannelBlocking {
             store(t.2, to + 2 * destinationStride)
             store(t.3, to + 3 * destinationStride)
         }
-        if rows >= columns {
+        if sourceRowsOutside {
             for r in stride(from: 0, to: wholeRows, by: 4) { for c in stride(from: 0, to: wholeColumns, by: 4) { tile(r, c) } }
         } else {
             for c in stride(from: 0, to: wholeColumns, by: 4) { for r in stride(from: 0, to: wholeRows, by: 4) { tile(r, c) } }
@@ -139,5 +140,162 @@ public enum ChannelBlocking {
         let cd01 = SIMD4(c[0], d[0], c[1], d[1]), cd23 = SIMD4(c[2], d[2], c[3], d[3])
         return (SIMD4(ab01[0], ab01[1], cd01[0], cd01[1]), SIMD4(ab01[2], ab01[3], cd01[2], cd01[3]),
                 SIMD4(ab23[0], ab23[1], cd23[0], cd23[1]), SIMD4(ab23[2], ab23[3], cd23[2], cd23[3]))
+    }
+}
+
+/// Any layout of a 4-D array that oneDNN describes as "blocked" (its weights' `OIhw16i16o`,
+/// `OIhw16o16i`, `Ohwi32o`, …): dimension `d`'s index `i` splits into `i / inner(d)`, which
+/// strides by `outerStrides[d]`, and `i % inner(d)`, whose digits go into the inner blocks,
+/// `inner(d)` being the product of the sizes of `d`'s inner blocks. The inner blocks nest in
+/// the order given, the last innermost, so the element's offset is
+///
+///     Σ_d (i_d / inner(d)) · outerStrides[d]  +  Σ_k digit_k · Π_{j > k} innerBlocks[j].size
+///
+/// where `digit_k` is block k's digit of `i_d % inner(d)` (the most significant in the first of
+/// `d`'s blocks). Every term depends on one dimension only, so the layout keeps tables of
+/// them: one for dimension 0, one for 1, one for the pairs of the last two.
+/// `paddedDimensions` (multiples of `inner(d)`, ≥ `dimensions`) give the array's extent;
+/// elements past `dimensions` are padding.
+public struct BlockedLayout: Sendable {
+    public let dimensions: [Int]
+    /// Floats the blocked array holds, padding included.
+    public let floats: Int
+    /// The terms of dimensions 0 and 1 (`terms[i0]`, `terms[dimensions[0] + i1]`), then the
+    /// sums of the terms of dimensions 2 and 3 (`terms[dimensions[0] + dimensions[1] + i2 · d3 + i3]`).
+    private let terms: [Int]
+    /// Indices of dimensions 0 and 1 that ``convert(plain:blocked:toPlain:)`` moves together.
+    private let tile: (Int, Int)
+    /// When the innermost block runs along dimension 0 or 1: that dimension, the block's size,
+    /// and the even spacing of the last two dimensions' terms (nil when they are not evenly spaced).
+    private let transposable: (dimension: Int, size: Int, spacing: Int)?
+
+    /// Every padded dimension must be a multiple of the product of its inner blocks' sizes.
+    public init(dimensions: [Int], paddedDimensions: [Int], outerStrides: [Int], innerBlocks: [(dimension: Int, size: Int)]) {
+        precondition(dimensions.count == 4 && paddedDimensions.count == 4 && outerStrides.count == 4,
+                     "BlockedLayout: four dimensions, padded dimensions and outer strides")
+        precondition(innerBlocks.allSatisfy { (0..<4).contains($0.dimension) && $0.size > 0 },
+                     "BlockedLayout: inner blocks along dimensions 0..<4 with positive sizes")
+        // weights[k]: floats between consecutive digits of block k.
+        var weights = [Int](repeating: 1, count: innerBlocks.count)
+        for k in innerBlocks.indices.dropLast().reversed() { weights[k] = weights[k + 1] * innerBlocks[k + 1].size }
+        let innerSizes = (0..<4).map { d in innerBlocks.filter { $0.dimension == d }.reduce(1) { $0 * $1.size } }
+        let perDimension = (0..<4).map { d in
+            let inner = innerSizes[d]
+            precondition(paddedDimensions[d] >= dimensions[d] && paddedDimensions[d] % inner == 0,
+                         "BlockedLayout: padded dimension \(paddedDimensions[d]) of \(dimensions[d]) is not a multiple of its blocks' \(inner)")
+            return (0..<dimensions[d]).map { i in
+                var term = i / inner * outerStrides[d]
+                // The digits of i mod inner, most significant first: `below` is the product of
+                // d's blocks after block k.
+                var below = inner
+                for (k, block) in innerBlocks.enumerated() where block.dimension == d {
+                    below /= block.size
+                    term += i % inner / below % block.size * weights[k]
+                }
+                return term
+            }
+        }
+        terms = perDimension[0] + perDimension[1] + perDimension[2].flatMap { t2 in perDimension[3].map { t2 + $0 } }
+        self.dimensions = dimensions
+        floats = paddedDimensions.reduce(1, *)
+        // At least 16 × 16, in whole blocks: an unblocked dimension's rows are otherwise moved
+        // a few floats at a time, each from another page.
+        tile = (innerSizes[0] * max(1, 16 / innerSizes[0]), innerSizes[1] * max(1, 16 / innerSizes[1]))
+        // The last two dimensions' terms (the first is 0): evenly spaced by `step`?
+        let spatial = terms.suffix(dimensions[2] * dimensions[3]), step = spatial.dropFirst().first ?? 1
+        if let block = innerBlocks.last, block.dimension < 2, zip(spatial, spatial.dropFirst()).allSatisfy({ $1 - $0 == step }) {
+            transposable = (block.dimension, block.size, step)
+        } else {
+            transposable = nil
+        }
+    }
+
+    /// True when the array has padding elements.
+    var isPadded: Bool { floats != dimensions.reduce(1, *) }
+
+    /// The offset of element `index` (four indices) in the blocked array.
+    public func offset(_ index: [Int]) -> Int {
+        terms[index[0]] + terms[dimensions[0] + index[1]] + terms[dimensions[0] + dimensions[1] + index[2] * dimensions[3] + index[3]]
+    }
+
+    /// Moves every element between the row-major `plain` array and the blocked one, into the
+    /// blocked one (padding set to zero first) or, with `toPlain`, out of it.
+    ///
+    /// When the innermost block runs along dimension 0 or 1 and the last two dimensions are
+    /// evenly spaced in the blocked array (oneDNN's weight layouts), the block's indices are
+    /// adjacent there and the last two dimensions adjacent in the plain array: each block of
+    /// `plain[a][b][j]` is then a matrix transposed (``ChannelBlocking``'s 4×4 SIMD tiles).
+    /// The transposes walk the destination's rows outside: a block's rows are kilobytes apart
+    /// on both sides and share cache sets, and walking the source's rows outside ran `Ohwi32o`
+    /// 3.5× slower. Otherwise element by element, a tile of `tile.0 × tile.1` indices of the
+    /// first two dimensions at a time, so that the scattered side stays in the cache. Both split
+    /// the first dimension across the workers. 256×128×4×4 weights at two threads: into
+    /// `OIhw16i16o`, `OIhw16o16i` and `Ohwi32o` 0.05–0.09 ms, out of `OIhw16i16o` 0.13 ms, where
+    /// oneDNN's reorder took 0.10–0.14 ms on one thread (element by element: 0.11–0.70 ms).
+    fileprivate func convert(plain: UnsafeMutablePointer<Float>, blocked: UnsafeMutablePointer<Float>, toPlain: Bool) {
+        if !toPlain && isPadded { blocked.update(repeating: 0, count: floats) }
+        let (d0, d1) = (dimensions[0], dimensions[1]), inner = dimensions[2] * dimensions[3]
+        terms.withUnsafeBufferPointer { terms in
+            let first = terms.baseAddress!, second = first + d0, last = second + d1
+            if let (dimension, size, spacing) = transposable {
+                // A block of `rows` indices along `dimension` from (a, b): a [rows × inner]
+                // matrix in the plain array (rows `plainStride` apart), [inner × rows] in the
+                // blocked array (rows `spacing` apart).
+                let plainStride = dimension == 0 ? d1 * inner : inner
+                @inline(__always) func transposeBlock(_ a: Int, _ b: Int, rows: Int) {
+                    let p = plain + (a * d1 + b) * inner, q = blocked + first[a] + second[b]
+                    if toPlain {
+                        ChannelBlocking.transpose(q, rows: inner, columns: rows, rowStride: spacing, sourceRowsOutside: false,
+                                                  into: p, rowStride: plainStride)
+                    } else {
+                        ChannelBlocking.transpose(p, rows: rows, columns: inner, rowStride: plainStride, sourceRowsOutside: false,
+                                                  into: q, rowStride: spacing)
+                    }
+                }
+                // Units of work: blocks of rows of dimension 0, or its single rows.
+                let units = dimension == 0 ? (d0 + size - 1) / size : d0
+                Parallel.forRanges(units, costPerElement: d0 / units * d1 * inner) { range in
+                    for unit in range {
+                        if dimension == 0 {
+                            for b in 0..<d1 { transposeBlock(unit * size, b, rows: min(size, d0 - unit * size)) }
+                        } else {
+                            for b in stride(from: 0, to: d1, by: size) { transposeBlock(unit, b, rows: min(size, d1 - b)) }
+                        }
+                    }
+                }
+                return
+            }
+            Parallel.forRanges((d0 + tile.0 - 1) / tile.0, costPerElement: tile.0 * d1 * inner) { tileRows in
+                for tileRow in tileRows {
+                    let rows = tileRow * tile.0..<min(d0, (tileRow + 1) * tile.0)
+                    for b0 in stride(from: 0, to: d1, by: tile.1) {
+                        for a in rows {
+                            for b in b0..<min(d1, b0 + tile.1) {
+                                // plain[a][b][·] starts at `row`; the blocked offsets are `base + last[j]`.
+                                let row = (a * d1 + b) * inner, base = first[a] + second[b]
+                                if toPlain {
+                                    for j in 0..<inner { plain[row + j] = blocked[base + last[j]] }
+                                } else {
+                                    for j in 0..<inner { blocked[base + last[j]] = plain[row + j] }
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
+
+extension ChannelBlocking {
+    /// `plain` (row-major, `layout.dimensions`) → `blocked` in `layout` (`layout.floats`
+    /// floats, padding zeroed).
+    public static func toBlocked(_ plain: UnsafePointer<Float>, _ blocked: UnsafeMutablePointer<Float>, layout: BlockedLayout) {
+        layout.convert(plain: UnsafeMutablePointer(mutating: plain), blocked: blocked, toPlain: false)
+    }
+
+    /// `blocked` in `layout` → `plain` (row-major, `layout.dimensions`); padding is skipped.
+    public static func toPlain(_ blocked: UnsafePointer<Float>, _ plain: UnsafeMutablePointer<Float>, layout: BlockedLayout) {
+        layout.convert(plain: plain, blocked: UnsafeMutablePointer(mutating: blocked), toPlain: true)
     }
 }

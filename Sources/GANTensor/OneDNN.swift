@@ -159,8 +159,8 @@ enum OneDNN {
 /// weights in a blocked layout oneDNN picks (`OIhw16i16o`, …); each call wraps the caller's
 /// NCHW / OIHW arrays, converts inputs into scratch taken from ``BufferPool`` (called "blocked"
 /// below, whichever the layout), runs the primitive and converts the output back: activations
-/// with ``ChannelBlocking`` (every oneDNN execution allocates on the heap, so reorder
-/// primitives would add two per part), the weight with a oneDNN reorder once per call. A layer's input and output-side activations go
+/// and weights with ``ChannelBlocking`` (every oneDNN execution allocates on the heap, so reorder
+/// primitives would add two per part and two or three per call); the weight once per call. A layer's input and output-side activations go
 /// into whole-batch copies that its other passes reuse instead (``ConvertedOperands``; in the
 /// dcgan28 step this took conversions into the blocked layout from 4.8% of the samples to 1.8%).
 /// Primitives are built once per (geometry, pass, worker, activation layout) and kept.
@@ -282,12 +282,9 @@ final class OneDNNConvolutions: @unchecked Sendable {
         /// Activations of an NCHW array `[images, channels, pixels]` in `nChw{block}c` or `nhwc`
         /// (``ChannelBlocking``).
         case activations(ActivationLayout, images: Int, channels: Int, pixels: Int)
-        /// Any other layout, the weights' included: a oneDNN reorder primitive between `plain`,
-        /// which wraps the caller's array, and the blocked memory (one more execution, so more
-        /// allocations; for the weights, once per call). A Swift conversion of `OIhw16i16o`
-        /// weights saved 4% of dcgan28's allocations but ran at a third of the speed of a copy,
-        /// about 1.5% of the step: not worth it.
-        case reorder(Kernel, plain: dnnl_memory_t)
+        /// Any other blocked layout, the weights' (``BlockedLayout``, on the workers). It replaced
+        /// oneDNN reorder primitives: 22 fewer heap allocations per dcgan28 step (770 → 748).
+        case blocked(BlockedLayout)
     }
 
     /// One argument of a convolution: the memory the convolution reads or writes, and how it
@@ -309,34 +306,17 @@ final class OneDNNConvolutions: @unchecked Sendable {
             return true
         }
 
-        func destroy() {
-            dnnl_memory_destroy(memory)
-            if case .reorder(let kernel, let plain) = conversion { kernel.destroy(); dnnl_memory_destroy(plain) }
-        }
+        func destroy() { dnnl_memory_destroy(memory) }
 
-        /// Scratchpad floats its reorder needs (0 without one).
-        var reorderScratchpadFloats: Int {
-            if case .reorder(let kernel, _) = conversion { return kernel.scratchpadFloats }
-            return 0
-        }
-
-        /// Points the argument's memory objects at this execution's arrays: the caller's plain
-        /// one and, for a blocked argument, its copy in scratch.
+        /// Points the argument's memory object at this execution's array: the caller's plain
+        /// one or, for a blocked argument, its copy.
         func bind(plain plainData: UnsafeMutableRawPointer, blocked blockedData: UnsafeMutableRawPointer) {
             check(dnnl_memory_set_data_handle(memory, isBlocked ? blockedData : plainData), "set data handle")
-            if case .reorder(_, let plain) = conversion {
-                check(dnnl_memory_set_data_handle(plain, plainData), "set data handle")
-            }
         }
 
-        /// Converts between the plain array at `plainData` and the blocked one at `blockedData`
-        /// (the arrays of the last ``bind(plain:blocked:)``): into the blocked layout, or out of
-        /// it when `intoBlocked` is false. `scratch` holds ``reorderScratchpadFloats`` floats;
-        /// `stream` runs a reorder.
-        func convert(
-            plainData: UnsafeMutableRawPointer, blockedData: UnsafeMutableRawPointer, intoBlocked: Bool,
-            scratch: UnsafeMutablePointer<Float>, stream: dnnl_stream_t
-        ) {
+        /// Converts between the plain array at `plainData` and the blocked one at `blockedData`:
+        /// into the blocked layout, or out of it when `intoBlocked` is false.
+        func convert(plainData: UnsafeMutableRawPointer, blockedData: UnsafeMutableRawPointer, intoBlocked: Bool) {
             let plainFloats = plainData.assumingMemoryBound(to: Float.self)
             let blockedFloats = blockedData.assumingMemoryBound(to: Float.self)
             switch conversion {
@@ -347,11 +327,11 @@ final class OneDNNConvolutions: @unchecked Sendable {
                 } else {
                     ChannelBlocking.toPlain(blockedFloats, plainFloats, images: images, channels: channels, pixels: pixels, layout: layout)
                 }
-            case .reorder(let reorder, let plain):
-                withUnsafeTemporaryAllocation(of: dnnl_exec_arg_t.self, capacity: 3) { args in
-                    args[0] = dnnl_exec_arg_t(arg: Int32(swiftgan_dnnl_arg_from), memory: intoBlocked ? plain : memory)
-                    args[1] = dnnl_exec_arg_t(arg: Int32(swiftgan_dnnl_arg_to), memory: intoBlocked ? memory : plain)
-                    reorder.execute(stream, args, count: 2, scratch: scratch)
+            case .blocked(let layout):
+                if intoBlocked {
+                    ChannelBlocking.toBlocked(plainFloats, blockedFloats, layout: layout)
+                } else {
+                    ChannelBlocking.toPlain(blockedFloats, plainFloats, layout: layout)
                 }
             }
         }
@@ -363,9 +343,9 @@ final class OneDNNConvolutions: @unchecked Sendable {
         let arguments: [Argument]
         let stream: dnnl_stream_t
         /// One scratch buffer per execution holds every blocked argument, then the convolution's
-        /// scratchpad, then the largest reorder scratchpad (each 64-byte aligned): offsets in floats.
+        /// scratchpad (each 64-byte aligned): offsets in floats.
         let blockedOffsets: [Int]
-        let convolutionScratchOffset: Int, reorderScratchOffset: Int, scratchFloats: Int
+        let convolutionScratchOffset: Int, scratchFloats: Int
 
         init(convolution: Kernel, arguments: [Argument], stream: dnnl_stream_t) {
             self.convolution = convolution; self.arguments = arguments; self.stream = stream
@@ -374,8 +354,7 @@ final class OneDNNConvolutions: @unchecked Sendable {
             for a in arguments { offsets.append(offset); offset += aligned(a.blockedFloats) }
             blockedOffsets = offsets
             convolutionScratchOffset = offset
-            reorderScratchOffset = offset + aligned(convolution.scratchpadFloats)
-            scratchFloats = reorderScratchOffset + (arguments.map(\.reorderScratchpadFloats).max() ?? 0)
+            scratchFloats = offset + convolution.scratchpadFloats
         }
         deinit {
             convolution.destroy()
@@ -388,7 +367,7 @@ final class OneDNNConvolutions: @unchecked Sendable {
         var weight: Argument { arguments[weightPosition] }
         var weightPosition: Int { arguments[2].index == Int32(swiftgan_dnnl_arg_diff_weights) ? 2 : 1 }
 
-        /// True when the weight has the same blocked layout as in `other`, so one reordered copy serves both.
+        /// True when the weight has the same blocked layout as in `other`, so one converted copy serves both.
         func sharesBlockedWeight(with other: Plan) -> Bool {
             var mine = weight.layout, theirs = other.weight.layout
             return weight.isBlocked && dnnl_memory_desc_equal(&mine, &theirs) != 0
@@ -397,11 +376,7 @@ final class OneDNNConvolutions: @unchecked Sendable {
         /// Converts the weight between the caller's OIHW array and its blocked layout: into the
         /// blocked copy for an input weight, out of it for a weight gradient.
         func convertWeight(plain: UnsafeMutableRawPointer, blocked: UnsafeMutableRawPointer) {
-            let w = weight
-            w.bind(plain: plain, blocked: blocked)
-            BufferPool.withScratch(floats: w.reorderScratchpadFloats) { scratch in
-                w.convert(plainData: plain, blockedData: blocked, intoBlocked: !w.isOutput, scratch: scratch, stream: stream)
-            }
+            weight.convert(plainData: plain, blockedData: blocked, intoBlocked: !weight.isOutput)
         }
 
         /// Runs the convolution on the caller's plain arrays (two inputs, then the output).
@@ -414,7 +389,6 @@ final class OneDNNConvolutions: @unchecked Sendable {
             omp_set_num_threads(1)
             func plainPointer(_ i: Int) -> UnsafeMutableRawPointer { i == 0 ? first : i == 1 ? second : output }
             BufferPool.withScratch(floats: scratchFloats) { base in
-                let reorderScratch = base + reorderScratchOffset
                 func blockedPointer(_ i: Int) -> UnsafeMutableRawPointer {
                     placements[i]?.pointer ?? UnsafeMutableRawPointer(base + blockedOffsets[i])
                 }
@@ -424,16 +398,14 @@ final class OneDNNConvolutions: @unchecked Sendable {
                     for (i, a) in arguments.enumerated() {
                         a.bind(plain: plainPointer(i), blocked: blockedPointer(i))
                         if !a.isOutput && convertsHere(i) {
-                            a.convert(plainData: plainPointer(i), blockedData: blockedPointer(i), intoBlocked: true,
-                                      scratch: reorderScratch, stream: stream)
+                            a.convert(plainData: plainPointer(i), blockedData: blockedPointer(i), intoBlocked: true)
                         }
                         args[i] = dnnl_exec_arg_t(arg: a.index, memory: a.memory)
                     }
                     convolution.execute(stream, args, count: 3, scratch: base + convolutionScratchOffset)
                 }
                 for (i, a) in arguments.enumerated() where a.isOutput && convertsHere(i) {
-                    a.convert(plainData: plainPointer(i), blockedData: blockedPointer(i), intoBlocked: false,
-                              scratch: reorderScratch, stream: stream)
+                    a.convert(plainData: plainPointer(i), blockedData: blockedPointer(i), intoBlocked: false)
                 }
             }
         }
@@ -549,7 +521,7 @@ final class OneDNNConvolutions: @unchecked Sendable {
         }
         let firstImage = floatsPerImage(0), secondImage = floatsPerImage(1), outputImageCount = floatsPerImage(2)
         let weightCount = g.outChannels * g.patchSize
-        // When every part has the weight in the same blocked layout, it is reordered once per call
+        // When every part has the weight in the same blocked layout, it is converted once per call
         // instead of once per part: the input weight before the parts run, the weight gradient
         // after their partial sums are added (in that layout, element by element).
         let lead = partPlans[0]
@@ -726,21 +698,33 @@ final class OneDNNConvolutions: @unchecked Sendable {
                 return argument(floats, .activations(layout, images: shape[0], channels: shape[1], pixels: shape[2] * shape[3]))
             }
         }
-        var plain: dnnl_memory_t?, reorderPD: dnnl_primitive_desc_t?, reorder: Kernel?
-        let ok = withUnsafePointer(to: &plainDescriptor) { plainPointer in
-            dnnl_memory_create(&plain, plainPointer, engine, nil) == dnnl_success
-                && dnnl_reorder_primitive_desc_create(
-                    &reorderPD, isOutput ? chosen : plainPointer, engine, isOutput ? plainPointer : chosen, engine,
-                    attributes) == dnnl_success
-        }
-        if ok, let reorderPD { reorder = Kernel(reorderPD, engine) }
-        if let reorderPD { dnnl_primitive_desc_destroy(reorderPD) }
-        guard ok, let plain, let reorder else {
+        guard let blocked = BlockedLayout(chosen.pointee), blocked.dimensions == shape, blocked.floats <= floats else {
             dnnl_memory_destroy(memory)
-            if let plain { dnnl_memory_destroy(plain) }
             return nil
         }
-        return argument(floats, .reorder(reorder, plain: plain))
+        return argument(floats, .blocked(blocked))
+    }
+}
+
+extension BlockedLayout {
+    /// The layout of a 4-D oneDNN memory descriptor in its "blocked" format; nil for any
+    /// other format kind, or with an offset or extra flags (compensations), which SwiftGAN's
+    /// conversions do not write.
+    init?(_ md: dnnl_memory_desc_t) {
+        guard md.ndims == 4, md.format_kind == dnnl_blocked, md.offset0 == 0, md.extra.flags == 0 else { return nil }
+        func ints<T>(_ tuple: T, _ count: Int) -> [Int] {
+            withUnsafeBytes(of: tuple) { Array($0.bindMemory(to: Int64.self).prefix(count)).map { Int($0) } }
+        }
+        let blocking = md.format_desc.blocking, blockCount = Int(blocking.inner_nblks)
+        let innerBlocks = zip(ints(blocking.inner_idxs, blockCount), ints(blocking.inner_blks, blockCount))
+            .map { (dimension: $0, size: $1) }
+        let dimensions = ints(md.dims, 4), padded = ints(md.padded_dims, 4)
+        guard innerBlocks.allSatisfy({ (0..<4).contains($0.dimension) && $0.size > 0 }),
+              (0..<4).allSatisfy({ d in
+                  padded[d] >= dimensions[d] && padded[d] % innerBlocks.filter { $0.dimension == d }.reduce(1) { $0 * $1.size } == 0
+              })
+        else { return nil }
+        self.init(dimensions: dimensions, paddedDimensions: padded, outerStrides: ints(blocking.strides, 4), innerBlocks: innerBlocks)
     }
 }
 
