@@ -1,0 +1,51 @@
+#!/usr/bin/env python3
+"""Allocations per iteration by call site, from bench/malloc_trace.c's output.
+
+    python3 bench/malloc_sites.py EXECUTABLE TRACE ITERATIONS [FRAMES] [TOP]
+
+Each stack is named by its first FRAMES frames (default 1) outside the Swift runtime, libc and
+libstdc++; addresses in EXECUTABLE are named with addr2line and swift-demangle (both on PATH).
+Inlined code is named after the function it was inlined into."""
+import collections
+import subprocess
+import sys
+
+executable, trace, iterations = sys.argv[1], sys.argv[2], float(sys.argv[3])
+frames_per_site = int(sys.argv[4]) if len(sys.argv) > 4 else 1
+top = int(sys.argv[5]) if len(sys.argv) > 5 else 40
+module = executable.rsplit('/', 1)[-1]
+runtime = {'libswiftCore.so', 'libc.so.6', 'libstdc++.so.6', 'malloc_trace.so'}
+
+stacks = []
+for line in open(trace):
+    count, *frames = line.rstrip('\n').split('\t')
+    stacks.append((int(count), [frame.split('|') for frame in frames]))
+
+# Offsets inside the executable → mangled names (addr2line) → readable names (swift-demangle).
+offsets = sorted({offset for _, frames in stacks for _, m, offset in frames if m == module})
+lines = subprocess.run(['addr2line', '-f', '-e', executable] + ['0x' + o for o in offsets],
+                       capture_output=True, text=True, check=True).stdout.split('\n')
+mangled = {offset: lines[2 * i] for i, offset in enumerate(offsets)}
+names = sorted(set(mangled.values()))
+readable = subprocess.run(['swift-demangle', '--simplified', '--compact'], input='\n'.join(names),
+                          capture_output=True, text=True, check=True).stdout.split('\n')
+readable = dict(zip(names, readable))
+
+def name(symbol, m, offset):
+    if m == module:
+        return readable.get(mangled.get(offset, ''), m + '+' + offset)[:100]
+    return symbol if symbol != '?' else m + '+' + offset
+
+sites = collections.Counter()
+for count, frames in stacks:
+    site = []
+    for frame in frames:
+        if frame[1] in runtime and not site:
+            continue
+        site.append(name(*frame))
+        if len(site) == frames_per_site:
+            break
+    sites[' <- '.join(site) or 'runtime'] += count
+print('allocations per iteration: %.1f' % (sum(sites.values()) / iterations))
+for site, count in sites.most_common(top):
+    print('%7.1f  %s' % (count / iterations, site))
