@@ -6,7 +6,10 @@
  * Every allocating entry point of glibc's malloc family is wrapped: the call is counted, then
  * forwarded to glibc's own implementation (__libc_*), so behaviour and memory use are unchanged.
  * The program reads the count through the exported function malloc_count_calls(), found with
- * dlsym (gan-bench) or ctypes (bench/pytorch_bench.py). Linux/glibc only. */
+ * dlsym (gan-bench) or ctypes (bench/pytorch_bench.py). Linux/glibc only.
+ *
+ * bench/malloc_trace.c includes this file with two hooks defined: ON_ALLOCATION() runs after
+ * each count, ON_COUNTER_READ() before malloc_count_calls() answers. */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <stddef.h>
@@ -17,12 +20,22 @@ extern void *__libc_calloc(size_t, size_t);
 extern void *__libc_realloc(void *, size_t);
 extern void *__libc_memalign(size_t, size_t);
 
+#ifndef ON_ALLOCATION
+#define ON_ALLOCATION()
+#endif
+#ifndef ON_COUNTER_READ
+#define ON_COUNTER_READ()
+#endif
+
 static uint64_t calls;
 
-static inline void count(void) { __atomic_fetch_add(&calls, 1, __ATOMIC_RELAXED); }
+static inline void count(void) { __atomic_fetch_add(&calls, 1, __ATOMIC_RELAXED); ON_ALLOCATION(); }
 
 /* Allocations (malloc, calloc, realloc, the aligned forms) made so far by every thread. */
-uint64_t malloc_count_calls(void) { return __atomic_load_n(&calls, __ATOMIC_RELAXED); }
+uint64_t malloc_count_calls(void) {
+    ON_COUNTER_READ();
+    return __atomic_load_n(&calls, __ATOMIC_RELAXED);
+}
 
 void *malloc(size_t n) { count(); return __libc_malloc(n); }
 void *calloc(size_t k, size_t n) { count(); return __libc_calloc(k, n); }

@@ -4,8 +4,8 @@
  *   LD_PRELOAD=$PWD/.build/malloc_trace.so .build/release/gan-bench dcgan28 --batch 64 --iterations 20
  *   python3 bench/malloc_sites.py .build/release/gan-bench malloc_trace.txt 20
  *
- * Like bench/malloc_count.c it wraps glibc's malloc family and exports malloc_count_calls(),
- * which gan-bench calls before and after its timed iterations. Between the first and second call
+ * It is bench/malloc_count.c (included below) with two hooks: gan-bench reads the counter,
+ * malloc_count_calls(), before and after its timed iterations. Between the first and second call
  * every allocation's call stack (up to 10 frames) is counted; the second call writes one line per
  * distinct stack to $MALLOC_TRACE_OUT (default malloc_trace.txt): the count, then per frame
  * "symbol|module|offset" (dladdr; addresses inside the executable are left to malloc_sites.py
@@ -13,7 +13,6 @@
  * for timing. Linux/glibc only. */
 #define _GNU_SOURCE
 #include <dlfcn.h>
-#include <errno.h>
 #include <execinfo.h>
 #include <pthread.h>
 #include <stdint.h>
@@ -21,17 +20,11 @@
 #include <stdlib.h>
 #include <string.h>
 
-extern void *__libc_malloc(size_t);
-extern void *__libc_calloc(size_t, size_t);
-extern void *__libc_realloc(void *, size_t);
-extern void *__libc_memalign(size_t, size_t);
-
 enum { depth = 10, slots = 1 << 16 };
 /* One distinct stack: its frames (the wrapper's own two skipped) and how often it allocated. */
 typedef struct { void *frames[depth]; int count_of_frames; uint64_t calls; } Site;
 static Site sites[slots];
 static pthread_mutex_t sites_lock = PTHREAD_MUTEX_INITIALIZER;
-static uint64_t calls;
 /* 0 before the first malloc_count_calls(), 1 while recording, 2 after the second. */
 static int phase;
 /* Set while this thread records (backtrace may allocate). */
@@ -42,10 +35,12 @@ static void record(void) {
     recording = 1;
     void *frames[depth + 2];
     int n = backtrace(frames, depth + 2) - 2;
+    if (n < 0) n = 0;
     uint64_t hash = 1469598103934665603ULL; /* FNV-1a over the frame addresses */
     for (int i = 0; i < n; i++) { hash ^= (uint64_t)frames[i + 2]; hash *= 1099511628211ULL; }
     pthread_mutex_lock(&sites_lock);
-    for (uint64_t s = hash % slots;; s = (s + 1) % slots) {
+    /* Open addressing; a stack that finds the table full is dropped (counted, not located). */
+    for (uint64_t s = hash % slots, probes = 0; probes < slots; s = (s + 1) % slots, probes++) {
         Site *site = &sites[s];
         if (site->calls == 0) {
             site->count_of_frames = n;
@@ -64,6 +59,7 @@ static void write_sites(void) {
     const char *path = getenv("MALLOC_TRACE_OUT");
     FILE *out = fopen(path ? path : "malloc_trace.txt", "w");
     if (!out) { perror("malloc_trace"); return; }
+    pthread_mutex_lock(&sites_lock); /* a thread may still be inside record() */
     for (int s = 0; s < slots; s++) {
         if (!sites[s].calls) continue;
         fprintf(out, "%llu", (unsigned long long)sites[s].calls);
@@ -80,10 +76,12 @@ static void write_sites(void) {
         }
         fputc('\n', out);
     }
+    pthread_mutex_unlock(&sites_lock);
     fclose(out);
 }
 
-uint64_t malloc_count_calls(void) {
+/* First read: start recording; second: stop and write the sites. */
+static void counter_read(void) {
     if (phase == 0) {
         void *warm[2];
         backtrace(warm, 2); /* loads libgcc's unwinder now, not inside a recorded allocation */
@@ -92,22 +90,8 @@ uint64_t malloc_count_calls(void) {
         __atomic_store_n(&phase, 2, __ATOMIC_RELAXED);
         write_sites();
     }
-    return __atomic_load_n(&calls, __ATOMIC_RELAXED);
 }
 
-static inline void count(void) { __atomic_fetch_add(&calls, 1, __ATOMIC_RELAXED); record(); }
-
-void *malloc(size_t n) { count(); return __libc_malloc(n); }
-void *calloc(size_t k, size_t n) { count(); return __libc_calloc(k, n); }
-void *realloc(void *p, size_t n) { count(); return __libc_realloc(p, n); }
-void *memalign(size_t a, size_t n) { count(); return __libc_memalign(a, n); }
-void *aligned_alloc(size_t a, size_t n) { count(); return __libc_memalign(a, n); }
-void *valloc(size_t n) { count(); return __libc_memalign(4096, n); }
-int posix_memalign(void **out, size_t a, size_t n) {
-    count();
-    if (a < sizeof(void *) || (a & (a - 1)) != 0) return EINVAL;
-    void *p = __libc_memalign(a, n);
-    if (p == NULL && n != 0) return ENOMEM;
-    *out = p;
-    return 0;
-}
+#define ON_ALLOCATION() record()
+#define ON_COUNTER_READ() counter_read()
+#include "malloc_count.c"
