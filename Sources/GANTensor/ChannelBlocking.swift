@@ -158,7 +158,8 @@ public enum ChannelBlocking {
 /// elements past `dimensions` are padding.
 public struct BlockedLayout: Sendable {
     public let dimensions: [Int]
-    /// Floats the blocked array holds, padding included.
+    /// Floats the blocked array spans, padding (and any gap the strides leave) included: one
+    /// past the offset of the last padded element.
     public let floats: Int
     /// The terms of dimensions 0 and 1 (`terms[i0]`, `terms[dimensions[0] + i1]`), then the
     /// sums of the terms of dimensions 2 and 3 (`terms[dimensions[0] + dimensions[1] + i2 · d3 + i3]`).
@@ -197,7 +198,7 @@ public struct BlockedLayout: Sendable {
         }
         terms = perDimension[0] + perDimension[1] + perDimension[2].flatMap { t2 in perDimension[3].map { t2 + $0 } }
         self.dimensions = dimensions
-        floats = paddedDimensions.reduce(1, *)
+        floats = 1 + (0..<4).reduce(innerSizes.reduce(1, *) - 1) { $0 + (paddedDimensions[$1] / innerSizes[$1] - 1) * outerStrides[$1] }
         // At least 16 × 16, in whole blocks: an unblocked dimension's rows are otherwise moved
         // a few floats at a time, each from another page.
         tile = (innerSizes[0] * max(1, 16 / innerSizes[0]), innerSizes[1] * max(1, 16 / innerSizes[1]))
@@ -210,8 +211,11 @@ public struct BlockedLayout: Sendable {
         }
     }
 
-    /// True when the array has padding elements.
+    /// True when the array has elements outside `dimensions` (padding or gaps).
     var isPadded: Bool { floats != dimensions.reduce(1, *) }
+
+    /// True when ``convert(plain:blocked:toPlain:)`` moves blocks by transposes (for tests).
+    var usesTransposes: Bool { transposable != nil }
 
     /// The offset of element `index` (four indices) in the blocked array.
     public func offset(_ index: [Int]) -> Int {
@@ -235,6 +239,7 @@ public struct BlockedLayout: Sendable {
     fileprivate func convert(plain: UnsafeMutablePointer<Float>, blocked: UnsafeMutablePointer<Float>, toPlain: Bool) {
         if !toPlain && isPadded { blocked.update(repeating: 0, count: floats) }
         let (d0, d1) = (dimensions[0], dimensions[1]), inner = dimensions[2] * dimensions[3]
+        guard d0 * d1 * inner > 0 else { return }
         terms.withUnsafeBufferPointer { terms in
             let first = terms.baseAddress!, second = first + d0, last = second + d1
             if let (dimension, size, spacing) = transposable {

@@ -707,14 +707,15 @@ final class OneDNNConvolutions: @unchecked Sendable {
 }
 
 extension BlockedLayout {
-    /// The layout of a 4-D oneDNN memory descriptor in its "blocked" format; nil for any
-    /// other format kind, or with an offset or extra flags (compensations), which SwiftGAN's
-    /// conversions do not write.
+    /// The layout of a 4-D f32 oneDNN memory descriptor in its "blocked" format; nil for any
+    /// other format kind or data type, or with an offset, padded offsets or extra flags
+    /// (compensations), which SwiftGAN's conversions do not write.
     init?(_ md: dnnl_memory_desc_t) {
-        guard md.ndims == 4, md.format_kind == dnnl_blocked, md.offset0 == 0, md.extra.flags == 0 else { return nil }
         func ints<T>(_ tuple: T, _ count: Int) -> [Int] {
             withUnsafeBytes(of: tuple) { Array($0.bindMemory(to: Int64.self).prefix(count)).map { Int($0) } }
         }
+        guard md.ndims == 4, md.data_type == dnnl_f32, md.format_kind == dnnl_blocked, md.offset0 == 0,
+              md.extra.flags == 0, ints(md.padded_offsets, 4).allSatisfy({ $0 == 0 }) else { return nil }
         let blocking = md.format_desc.blocking, blockCount = Int(blocking.inner_nblks)
         let innerBlocks = zip(ints(blocking.inner_idxs, blockCount), ints(blocking.inner_blks, blockCount))
             .map { (dimension: $0, size: $1) }

@@ -50,7 +50,10 @@ final class ChannelBlockingTests: XCTestCase {
 
     /// ``BlockedLayout`` places element (a, b, c, d) at `expected(a, b, c, d)`, converts into it
     /// (padding zeroed, every other element written) and back.
-    private func checkBlockedLayout(_ layout: BlockedLayout, expected: (Int, Int, Int, Int) -> Int, _ name: String) {
+    private func checkBlockedLayout(
+        _ layout: BlockedLayout, transposes: Bool, expected: (Int, Int, Int, Int) -> Int, _ name: String
+    ) {
+        XCTAssertEqual(layout.usesTransposes, transposes, name)
         let dims = layout.dimensions, count = dims.reduce(1, *)
         let plain = RandomGenerator(seed: UInt64(count)).normal([count])
         var blocked = [Float](repeating: .nan, count: layout.floats)
@@ -73,8 +76,9 @@ final class ChannelBlockingTests: XCTestCase {
 
     /// oneDNN's weight layouts by their formulas, odd spatial sizes: `OIhw16i16o` (the input
     /// channel's block outside the output channel's), a twice-blocked `OIhw4i16o4i` (the input
-    /// channel's remainder split into two digits around the output channel's), `Ohwi32o`
-    /// over 48 output channels (padded to 64): all moved by transposes. Then layouts moved
+    /// channel's remainder split into two digits around the output channel's; whole, and over 18
+    /// input channels padded to 32, so its last block of 4 is cut short), `Ohwi32o` over 48
+    /// output channels (padded to 64): all moved by transposes. Then layouts moved
     /// element by element: the last dimension blocked by 2 innermost and its blocks outermost,
     /// whole and padded (5 → 6).
     func testBlockedLayoutsByFormula() {
@@ -82,28 +86,31 @@ final class ChannelBlockingTests: XCTestCase {
         checkBlockedLayout(
             BlockedLayout(dimensions: [o, i, h, w], paddedDimensions: [o, i, h, w],
                           outerStrides: [i / 16 * h * w * 256, h * w * 256, w * 256, 256], innerBlocks: [(1, 16), (0, 16)]),
-            expected: { a, b, c, d in ((a / 16 * (i / 16) + b / 16) * h * w + c * w + d) * 256 + b % 16 * 16 + a % 16 },
+            transposes: true, expected: { a, b, c, d in ((a / 16 * (i / 16) + b / 16) * h * w + c * w + d) * 256 + b % 16 * 16 + a % 16 },
             "OIhw16i16o")
-        let (o2, i2, h2, w2) = (16, 32, 2, 3)
-        checkBlockedLayout(
-            BlockedLayout(dimensions: [o2, i2, h2, w2], paddedDimensions: [o2, i2, h2, w2],
-                          outerStrides: [i2 / 16 * h2 * w2 * 256, h2 * w2 * 256, w2 * 256, 256],
-                          innerBlocks: [(1, 4), (0, 16), (1, 4)]),
-            expected: { a, b, c, d in
-                ((a / 16 * (i2 / 16) + b / 16) * h2 * w2 + c * w2 + d) * 256 + b % 16 / 4 * 64 + a % 16 * 4 + b % 4
-            },
-            "OIhw4i16o4i")
+        let (o2, h2, w2) = (16, 2, 3)
+        for (i2, name) in [(32, "OIhw4i16o4i"), (18, "OIhw4i16o4i padded")] {
+            checkBlockedLayout(
+                BlockedLayout(dimensions: [o2, i2, h2, w2], paddedDimensions: [o2, 32, h2, w2],
+                              outerStrides: [2 * h2 * w2 * 256, h2 * w2 * 256, w2 * 256, 256],
+                              innerBlocks: [(1, 4), (0, 16), (1, 4)]),
+                transposes: true,
+                expected: { a, b, c, d in
+                    ((a / 16 * 2 + b / 16) * h2 * w2 + c * w2 + d) * 256 + b % 16 / 4 * 64 + a % 16 * 4 + b % 4
+                },
+                name)
+        }
         let (o3, i3, h3, w3) = (48, 5, 3, 1)
         checkBlockedLayout(
             BlockedLayout(dimensions: [o3, i3, h3, w3], paddedDimensions: [64, i3, h3, w3],
                           outerStrides: [h3 * w3 * i3 * 32, 32, w3 * i3 * 32, i3 * 32], innerBlocks: [(0, 32)]),
-            expected: { a, b, c, d in a / 32 * h3 * w3 * i3 * 32 + ((c * w3 + d) * i3 + b) * 32 + a % 32 },
+            transposes: true, expected: { a, b, c, d in a / 32 * h3 * w3 * i3 * 32 + ((c * w3 + d) * i3 + b) * 32 + a % 32 },
             "Ohwi32o padded")
         for (width, name) in [(6, "last dimension blocked"), (5, "last dimension blocked, padded")] {
             checkBlockedLayout(
                 BlockedLayout(dimensions: [5, 3, 2, width], paddedDimensions: [5, 3, 2, 6],
                               outerStrides: [12, 4, 2, 60], innerBlocks: [(3, 2)]),
-                expected: { a, b, c, d in a * 12 + b * 4 + c * 2 + d / 2 * 60 + d % 2 }, name)
+                transposes: false, expected: { a, b, c, d in a * 12 + b * 4 + c * 2 + d / 2 * 60 + d % 2 }, name)
         }
     }
 }

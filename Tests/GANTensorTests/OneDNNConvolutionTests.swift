@@ -178,47 +178,67 @@ final class OneDNNConvolutionTests: XCTestCase {
         XCTAssertEqual(dw.scalars, ConvolutionKernels.conv2dBackwardWeight(input: x, outputGradient: dy, geometry: g).scalars)
     }
 
-    /// ``BlockedLayout`` read from oneDNN's own descriptors converts plain arrays exactly as
-    /// oneDNN's reorder primitive does, padding included: the weight layouts its kernels pick
+    /// ``BlockedLayout`` read from oneDNN's own descriptors converts exactly as oneDNN's reorder
+    /// primitive does, both ways, padding included: the weight layouts its kernels pick
     /// (`OIhw16i16o`, `OIhw16o16i`, `Ohwi32o` and their 8-blocked AVX2 kinds), a twice-blocked
-    /// one, and layouts whose blocks pad the channels.
+    /// one and layouts whose blocks pad the channels, all by transposes, and `hwio` (no inner
+    /// block) element by element.
     func testBlockedLayoutMatchesOneDNNReorders() throws {
         #if canImport(CDNNL)
-        let tags: [(dnnl_format_tag_t, String, [Int])] = [
-            (dnnl_OIhw16i16o, "OIhw16i16o", [32, 48, 3, 5]), (dnnl_OIhw16o16i, "OIhw16o16i", [48, 16, 4, 4]),
-            (dnnl_Ohwi32o, "Ohwi32o", [48, 16, 3, 2]), (dnnl_OIhw8i8o, "OIhw8i8o", [24, 16, 1, 3]),
-            (dnnl_OIhw4i16o4i, "OIhw4i16o4i", [16, 32, 2, 3]), (dnnl_OIhw16i16o, "OIhw16i16o padded", [20, 7, 3, 3]),
-            (dnnl_aBcd16b, "nChw16c padded", [2, 24, 3, 5]),
+        let tags: [(dnnl_format_tag_t, String, [Int], transposes: Bool)] = [
+            (dnnl_OIhw16i16o, "OIhw16i16o", [32, 48, 3, 5], true), (dnnl_OIhw16o16i, "OIhw16o16i", [48, 16, 4, 4], true),
+            (dnnl_Ohwi32o, "Ohwi32o", [48, 16, 3, 2], true), (dnnl_OIhw8i8o, "OIhw8i8o", [24, 16, 1, 3], true),
+            (dnnl_OIhw4i16o4i, "OIhw4i16o4i", [16, 32, 2, 3], true), (dnnl_OIhw16i16o, "OIhw16i16o padded", [20, 7, 3, 3], true),
+            (dnnl_aBcd16b, "nChw16c padded", [2, 24, 3, 5], true), (dnnl_hwio, "hwio", [5, 7, 3, 2], false),
         ]
         var engine: dnnl_engine_t?, stream: dnnl_stream_t?
         XCTAssertEqual(dnnl_engine_create(&engine, dnnl_cpu, 0), dnnl_success)
         XCTAssertEqual(dnnl_stream_create(&stream, engine, dnnl_stream_default_flags.rawValue), dnnl_success)
         defer { dnnl_stream_destroy(stream); dnnl_engine_destroy(engine) }
-        for (tag, name, dims) in tags {
+        // oneDNN's reorder from `source` (described by `from`) into `destination` (by `to`).
+        func reorder(_ source: [Float], _ from: inout dnnl_memory_desc_t, into destination: inout [Float], _ to: inout dnnl_memory_desc_t) {
+            var pd: dnnl_primitive_desc_t?, primitive: dnnl_primitive_t?, fromMemory: dnnl_memory_t?, toMemory: dnnl_memory_t?
+            XCTAssertEqual(dnnl_reorder_primitive_desc_create(&pd, &from, engine, &to, engine, nil), dnnl_success)
+            XCTAssertEqual(dnnl_primitive_create(&primitive, pd), dnnl_success)
+            var input = source
+            input.withUnsafeMutableBytes { input in
+                destination.withUnsafeMutableBytes { output in
+                    XCTAssertEqual(dnnl_memory_create(&fromMemory, &from, engine, input.baseAddress), dnnl_success)
+                    XCTAssertEqual(dnnl_memory_create(&toMemory, &to, engine, output.baseAddress), dnnl_success)
+                    // DNNL_ARG_FROM and DNNL_ARG_TO are DNNL_ARG_SRC and DNNL_ARG_DST.
+                    let args = [dnnl_exec_arg_t(arg: Int32(swiftgan_dnnl_arg_src), memory: fromMemory),
+                                dnnl_exec_arg_t(arg: Int32(swiftgan_dnnl_arg_dst), memory: toMemory)]
+                    XCTAssertEqual(dnnl_primitive_execute(primitive, stream, 2, args), dnnl_success)
+                    XCTAssertEqual(dnnl_stream_wait(stream), dnnl_success)
+                }
+            }
+            dnnl_memory_destroy(fromMemory); dnnl_memory_destroy(toMemory)
+            dnnl_primitive_destroy(primitive); dnnl_primitive_desc_destroy(pd)
+        }
+        func assertBitIdentical(_ got: [Float], _ expected: [Float], _ what: String) {
+            let difference = got.indices.first { got[$0].bitPattern != expected[$0].bitPattern }
+            XCTAssertNil(difference, "\(what): the first difference at offset \(difference ?? -1)")
+        }
+        for (tag, name, dims, transposes) in tags {
             let dims64 = dims.map { Int64($0) }
             var plainMD = dnnl_memory_desc_t(), blockedMD = dnnl_memory_desc_t()
             XCTAssertEqual(dnnl_memory_desc_init_by_tag(&plainMD, 4, dims64, dnnl_f32, dnnl_abcd), dnnl_success)
             XCTAssertEqual(dnnl_memory_desc_init_by_tag(&blockedMD, 4, dims64, dnnl_f32, tag), dnnl_success)
             let layout = try XCTUnwrap(BlockedLayout(blockedMD), name)
             XCTAssertEqual(layout.floats * 4, dnnl_memory_desc_get_size(&blockedMD), name)
-            let plain = RandomGenerator(seed: 7).normal([dims.reduce(1, *)])
+            XCTAssertEqual(layout.usesTransposes, transposes, name)
+            let plain = RandomGenerator(seed: 7).normal([dims.reduce(1, *)]).scalars
+            // Plain → blocked.
             var viaOneDNN = [Float](repeating: .nan, count: layout.floats), viaSwift = viaOneDNN
-            // oneDNN's reorder, plain → blocked (DNNL_ARG_FROM and DNNL_ARG_TO are SRC and DST).
-            var pd: dnnl_primitive_desc_t?, reorder: dnnl_primitive_t?, from: dnnl_memory_t?, to: dnnl_memory_t?
-            XCTAssertEqual(dnnl_reorder_primitive_desc_create(&pd, &plainMD, engine, &blockedMD, engine, nil), dnnl_success)
-            XCTAssertEqual(dnnl_primitive_create(&reorder, pd), dnnl_success)
-            viaOneDNN.withUnsafeMutableBytes { out in
-                XCTAssertEqual(dnnl_memory_create(&from, &plainMD, engine, UnsafeMutableRawPointer(mutating: plain.pointer)), dnnl_success)
-                XCTAssertEqual(dnnl_memory_create(&to, &blockedMD, engine, out.baseAddress), dnnl_success)
-                let args = [dnnl_exec_arg_t(arg: Int32(swiftgan_dnnl_arg_src), memory: from),
-                            dnnl_exec_arg_t(arg: Int32(swiftgan_dnnl_arg_dst), memory: to)]
-                XCTAssertEqual(dnnl_primitive_execute(reorder, stream, 2, args), dnnl_success)
-                XCTAssertEqual(dnnl_stream_wait(stream), dnnl_success)
-            }
-            dnnl_memory_destroy(from); dnnl_memory_destroy(to); dnnl_primitive_destroy(reorder); dnnl_primitive_desc_destroy(pd)
-            viaSwift.withUnsafeMutableBufferPointer { ChannelBlocking.toBlocked(plain.pointer, $0.baseAddress!, layout: layout) }
-            let difference = viaSwift.indices.first { viaSwift[$0].bitPattern != viaOneDNN[$0].bitPattern }
-            XCTAssertNil(difference, "\(name): the first difference at offset \(difference ?? -1)")
+            reorder(plain, &plainMD, into: &viaOneDNN, &blockedMD)
+            viaSwift.withUnsafeMutableBufferPointer { ChannelBlocking.toBlocked(plain, $0.baseAddress!, layout: layout) }
+            assertBitIdentical(viaSwift, viaOneDNN, "\(name) into")
+            // Blocked → plain, from a blocked array whose padding holds values (they must be skipped).
+            let blocked = RandomGenerator(seed: 8).normal([layout.floats]).scalars
+            var backViaOneDNN = [Float](repeating: .nan, count: plain.count), backViaSwift = backViaOneDNN
+            reorder(blocked, &blockedMD, into: &backViaOneDNN, &plainMD)
+            backViaSwift.withUnsafeMutableBufferPointer { ChannelBlocking.toPlain(blocked, $0.baseAddress!, layout: layout) }
+            assertBitIdentical(backViaSwift, backViaOneDNN, "\(name) out of")
         }
         #else
         throw XCTSkip("oneDNN is not linked on this platform")
