@@ -9,7 +9,7 @@
  * dlsym (gan-bench) or ctypes (bench/pytorch_bench.py). Linux/glibc only.
  *
  * bench/malloc_trace.c includes this file with two hooks defined: ON_ALLOCATION() runs after
- * each count, ON_COUNTER_READ() before malloc_count_calls() answers. */
+ * each count, ON_COUNTER_READ() after malloc_count_calls() has read the count. */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <stddef.h>
@@ -33,8 +33,9 @@ static inline void count(void) { __atomic_fetch_add(&calls, 1, __ATOMIC_RELAXED)
 
 /* Allocations (malloc, calloc, realloc, the aligned forms) made so far by every thread. */
 uint64_t malloc_count_calls(void) {
+    uint64_t count_so_far = __atomic_load_n(&calls, __ATOMIC_RELAXED);
     ON_COUNTER_READ();
-    return __atomic_load_n(&calls, __ATOMIC_RELAXED);
+    return count_so_far;
 }
 
 void *malloc(size_t n) { count(); return __libc_malloc(n); }

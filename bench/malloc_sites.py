@@ -16,15 +16,18 @@ top = int(sys.argv[5]) if len(sys.argv) > 5 else 40
 module = executable.rsplit('/', 1)[-1]
 runtime = {'libswiftCore.so', 'libc.so.6', 'libstdc++.so.6', 'malloc_trace.so'}
 
-stacks = []
+stacks, dropped = [], 0
 for line in open(trace):
+    if line.startswith('# dropped '):
+        dropped = int(line.split()[2])
+        continue
     count, *frames = line.rstrip('\n').split('\t')
     stacks.append((int(count), [frame.split('|') for frame in frames]))
 
 # Offsets inside the executable → mangled names (addr2line) → readable names (swift-demangle).
 offsets = sorted({offset for _, frames in stacks for _, m, offset in frames if m == module})
 lines = subprocess.run(['addr2line', '-f', '-e', executable] + ['0x' + o for o in offsets],
-                       capture_output=True, text=True, check=True).stdout.split('\n')
+                       capture_output=True, text=True, check=True).stdout.split('\n') if offsets else []
 mangled = {offset: lines[2 * i] for i, offset in enumerate(offsets)}
 names = sorted(set(mangled.values()))
 readable = subprocess.run(['swift-demangle', '--simplified', '--compact'], input='\n'.join(names),
@@ -47,5 +50,7 @@ for count, frames in stacks:
             break
     sites[' <- '.join(site) or 'runtime'] += count
 print('allocations per iteration: %.1f' % (sum(sites.values()) / iterations))
+if dropped:
+    print('(%d allocations not located: the tracer\'s table was full)' % dropped)
 for site, count in sites.most_common(top):
     print('%7.1f  %s' % (count / iterations, site))

@@ -9,7 +9,7 @@
  * every allocation's call stack (up to 10 frames) is counted; the second call writes one line per
  * distinct stack to $MALLOC_TRACE_OUT (default malloc_trace.txt): the count, then per frame
  * "symbol|module|offset" (dladdr; addresses inside the executable are left to malloc_sites.py
- * to name). Recording takes a lock and a backtrace per allocation: for finding call sites, not
+ * to name), after a first line "# dropped N" (stacks that found the table full). Recording takes a lock and a backtrace per allocation: for finding call sites, not
  * for timing. Linux/glibc only. */
 #define _GNU_SOURCE
 #include <dlfcn.h>
@@ -27,10 +27,12 @@ static Site sites[slots];
 static pthread_mutex_t sites_lock = PTHREAD_MUTEX_INITIALIZER;
 /* 0 before the first malloc_count_calls(), 1 while recording, 2 after the second. */
 static int phase;
+static uint64_t dropped;
 /* Set while this thread records (backtrace may allocate). */
 static __thread int recording;
 
-static void record(void) {
+/* noinline: the two frames skipped below are this function's and the wrapper's. */
+__attribute__((noinline)) static void record(void) {
     if (__atomic_load_n(&phase, __ATOMIC_RELAXED) != 1 || recording) return;
     recording = 1;
     void *frames[depth + 2];
@@ -40,7 +42,8 @@ static void record(void) {
     for (int i = 0; i < n; i++) { hash ^= (uint64_t)frames[i + 2]; hash *= 1099511628211ULL; }
     pthread_mutex_lock(&sites_lock);
     /* Open addressing; a stack that finds the table full is dropped (counted, not located). */
-    for (uint64_t s = hash % slots, probes = 0; probes < slots; s = (s + 1) % slots, probes++) {
+    uint64_t probes = 0;
+    for (uint64_t s = hash % slots; probes < slots; s = (s + 1) % slots, probes++) {
         Site *site = &sites[s];
         if (site->calls == 0) {
             site->count_of_frames = n;
@@ -51,6 +54,7 @@ static void record(void) {
         site->calls++;
         break;
     }
+    if (probes == slots) dropped++;
     pthread_mutex_unlock(&sites_lock);
     recording = 0;
 }
@@ -60,6 +64,7 @@ static void write_sites(void) {
     FILE *out = fopen(path ? path : "malloc_trace.txt", "w");
     if (!out) { perror("malloc_trace"); return; }
     pthread_mutex_lock(&sites_lock); /* a thread may still be inside record() */
+    fprintf(out, "# dropped %llu\n", (unsigned long long)dropped);
     for (int s = 0; s < slots; s++) {
         if (!sites[s].calls) continue;
         fprintf(out, "%llu", (unsigned long long)sites[s].calls);
@@ -80,14 +85,15 @@ static void write_sites(void) {
     fclose(out);
 }
 
-/* First read: start recording; second: stop and write the sites. */
+/* First read: start recording; second: stop and write the sites (after the count was read,
+ * so that writing them is not counted). */
 static void counter_read(void) {
-    if (phase == 0) {
+    int idle = 0, recording_now = 1;
+    if (__atomic_load_n(&phase, __ATOMIC_RELAXED) == 0) {
         void *warm[2];
         backtrace(warm, 2); /* loads libgcc's unwinder now, not inside a recorded allocation */
-        __atomic_store_n(&phase, 1, __ATOMIC_RELAXED);
-    } else if (phase == 1) {
-        __atomic_store_n(&phase, 2, __ATOMIC_RELAXED);
+        __atomic_compare_exchange_n(&phase, &idle, 1, 0, __ATOMIC_RELAXED, __ATOMIC_RELAXED);
+    } else if (__atomic_compare_exchange_n(&phase, &recording_now, 2, 0, __ATOMIC_RELAXED, __ATOMIC_RELAXED)) {
         write_sites();
     }
 }
