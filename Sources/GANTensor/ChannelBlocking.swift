@@ -233,9 +233,10 @@ public struct BlockedLayout: Sendable {
     /// on both sides and share cache sets, and walking the source's rows outside ran `Ohwi32o`
     /// 3.5× slower. Otherwise element by element, a tile of `tile.0 × tile.1` indices of the
     /// first two dimensions at a time, so that the scattered side stays in the cache. Both split
-    /// the first dimension across the workers. 256×128×4×4 weights at two threads: into
-    /// `OIhw16i16o`, `OIhw16o16i` and `Ohwi32o` 0.05–0.09 ms, out of `OIhw16i16o` 0.13 ms, where
-    /// oneDNN's reorder took 0.10–0.14 ms on one thread (element by element: 0.11–0.70 ms).
+    /// the first dimension across the workers. 256×128×4×4 weights at two threads, best of 50
+    /// calls: into `OIhw16i16o`, `OIhw16o16i` and `Ohwi32o` 0.05–0.09 ms, out of `OIhw16i16o`
+    /// 0.13 ms, where oneDNN's reorder took 0.10–0.14 ms on one thread (element by element:
+    /// 0.11–0.70 ms); medians in `gan-bench memory` 0.08–0.26 ms.
     fileprivate func convert(plain: UnsafeMutablePointer<Float>, blocked: UnsafeMutablePointer<Float>, toPlain: Bool) {
         if !toPlain && isPadded { blocked.update(repeating: 0, count: floats) }
         let (d0, d1) = (dimensions[0], dimensions[1]), inner = dimensions[2] * dimensions[3]

@@ -8,8 +8,8 @@
 //       The sgemm ceiling alone.
 //   gan-bench memory [--batch 64] [--threads 2]
 //       Batch norm, LeakyReLU and the conversions to and from oneDNN's activation layouts on
-//       dcgan28's activations against a parallel copy of the same bytes (also at the end of
-//       `kernels`).
+//       dcgan28's activations, and to and from its weight layouts on the wide layers' weights,
+//       against a parallel copy of the same bytes (also at the end of `kernels`).
 //   gan-bench dcgan28|mlpgan|sample [--batch B] [--threads 2] [--iterations N] [--mnist DIR]
 //       The workloads of benchmarks.md with SwiftGAN's own training step (bench/compare.sh runs
 //       them beside bench/pytorch_bench.py): images/s (median iteration), GFLOP/s by the spec's
@@ -151,15 +151,44 @@ func memoryBoundKernels(batch: Int, threads: Int) {
             ("to_nhwc", 2, { convert(.channelsLast, toPlain: false) }),
             ("from_nhwc", 2, { convert(.channelsLast, toPlain: true) }),
         ]
-        let bytes = Double(x.count * MemoryLayout<Float>.stride)
-        for (kernel, tensors, body) in kernels {
-            let copy = measure { _ = parallelCopy(x) }
-            let t = measure(body)
-            // A copy moves 2 tensors' bytes; the kernel moves `tensors`.
-            let gbPerSecond = Double(tensors) * bytes / t / 1e9, copyGBPerSecond = 2 * bytes / copy / 1e9
-            emit([("bench", kernel), ("layer", name), ("batch", batch), ("threads", threads), ("ms", t * 1e3),
-                  ("gb_per_s", gbPerSecond), ("fraction_of_copy", gbPerSecond / copyGBPerSecond)])
+        emitAgainstCopy(kernels, of: x, layer: name, batch: batch, threads: threads)
+    }
+    // The wide layers' weights in the layouts oneDNN's kernels pick for them here (`gan-bench
+    // kernels` names the kernels): into each once per call, out of OIhw16i16o for a weight gradient.
+    for (name, shape) in [("D.conv2 weight 128x64x4x4", [128, 64, 4, 4]), ("G.convT2 weight 256x128x4x4", [256, 128, 4, 4])] {
+        let weight = rng.normal(shape)
+        let (o, i, h, w) = (shape[0], shape[1], shape[2], shape[3])
+        // (layout, outer strides, inner blocks): [o/16][i/16][h][w][16i][16o], [..][16o][16i], [o/32][h][w][i][32o].
+        let layouts: [(String, [Int], [(dimension: Int, size: Int)])] = [
+            ("OIhw16i16o", [i / 16 * h * w * 256, h * w * 256, w * 256, 256], [(1, 16), (0, 16)]),
+            ("OIhw16o16i", [i / 16 * h * w * 256, h * w * 256, w * 256, 256], [(0, 16), (1, 16)]),
+            ("Ohwi32o", [h * w * i * 32, 32, w * i * 32, i * 32], [(0, 32)]),
+        ]
+        let blocked = UnsafeMutablePointer<Float>.allocate(capacity: weight.count)
+        let plain = UnsafeMutablePointer<Float>.allocate(capacity: weight.count)
+        defer { blocked.deallocate(); plain.deallocate() }
+        var kernels: [(String, Int, () -> Void)] = []
+        for (layoutName, strides, blocks) in layouts {
+            let layout = BlockedLayout(dimensions: shape, paddedDimensions: shape, outerStrides: strides, innerBlocks: blocks)
+            kernels.append(("to_" + layoutName, 2, { ChannelBlocking.toBlocked(weight.pointer, blocked, layout: layout) }))
+            kernels.append(("from_" + layoutName, 2, { ChannelBlocking.toPlain(blocked, plain, layout: layout) }))
         }
+        emitAgainstCopy(kernels, of: weight, layer: name, batch: batch, threads: threads)
+    }
+}
+
+/// Times each `(kernel, tensors read and written per call, body)` beside a parallel copy of `x`
+/// and emits the kernel's GB/s (`tensors` times `x`'s bytes per call) and that as a fraction
+/// of the copy's.
+func emitAgainstCopy(_ kernels: [(String, Int, () -> Void)], of x: Tensor, layer: String, batch: Int, threads: Int) {
+    let bytes = Double(x.count * MemoryLayout<Float>.stride)
+    for (kernel, tensors, body) in kernels {
+        let copy = measure { _ = parallelCopy(x) }
+        let t = measure(body)
+        // A copy moves 2 tensors' bytes; the kernel moves `tensors`.
+        let gbPerSecond = Double(tensors) * bytes / t / 1e9, copyGBPerSecond = 2 * bytes / copy / 1e9
+        emit([("bench", kernel), ("layer", layer), ("batch", batch), ("threads", threads), ("ms", t * 1e3),
+              ("gb_per_s", gbPerSecond), ("fraction_of_copy", gbPerSecond / copyGBPerSecond)])
     }
 }
 
