@@ -63,6 +63,39 @@ final class ConvolutionGradientTests: XCTestCase {
         }
     }
 
+    /// The same with the first backward pass taken with respect to the weights too, over a
+    /// batch of 35 (two parts on oneDNN): the recorded backward nodes then carry the layers'
+    /// converted-activation records, which the first pass's weight-gradient passes already
+    /// dropped, into the second backward pass (that a kept copy is never reused for another
+    /// tensor is tested on the kernels, in OneDNNConvolutionTests). Every gradient of the
+    /// penalty must match im2col + GEMM's within 1e-5 of its largest element. Its elements span five decades, so that
+    /// tolerance is relative to the tensor, not per element: the two kernels' rounding differs
+    /// by about 1e-6 of the largest, with AVX-512 and AVX2 alike. (The network has no
+    /// activation: a LeakyReLU input near 0 that rounds to the other side on one backend would
+    /// change the second-order terms by more than rounding.)
+    func testGradientPenaltyOnWeightsThroughWideLayersMatchesIm2col() {
+        let rng = RandomGenerator(seed: 38)
+        let x = Variable(rng.normal([35, 16, 7, 7]), requiresGradient: true)
+        let w1 = Variable(rng.normal([32, 16, 4, 4]) * 0.2, requiresGradient: true)
+        let w2 = Variable(rng.normal([32, 16, 4, 4]) * 0.2, requiresGradient: true)
+        func penaltyGradients(oneDNN: Bool) -> [Tensor] {
+            let saved = ConvolutionKernels.useOneDNN
+            defer { ConvolutionKernels.useOneDNN = saved }
+            ConvolutionKernels.useOneDNN = oneDNN
+            // [35, 16, 7, 7] → conv → [35, 32, 3, 3] → transposed conv → [35, 16, 6, 6]
+            let h = conv2d(x, weight: w1, stride: (2, 2), padding: (1, 1))
+            let out = convTranspose2d(h, weight: w2, stride: (2, 2), padding: (1, 1)).sum()
+            let squares = gradients(of: out, wrt: [x, w1, w2], createGraph: true).map { ($0 * $0).sum() }
+            return gradients(of: squares.dropFirst().reduce(squares[0], +), wrt: [x, w1, w2]).map(\.value)
+        }
+        for (got, expected) in zip(penaltyGradients(oneDNN: true), penaltyGradients(oneDNN: false)) {
+            let scale = expected.scalars.map { abs($0) }.max() ?? 0
+            let worst = zip(got.scalars, expected.scalars).map { abs($0 - $1) }.max() ?? 0
+            XCTAssertGreaterThan(scale, 0)
+            XCTAssertLessThanOrEqual(worst, 1e-5 * scale, "shape \(expected.shape)")
+        }
+    }
+
     /// `compute` through oneDNN's kernels and again through im2col + GEMM: each of its tensors
     /// must agree within 1e-3 (the switch is restored afterwards).
     private func assertOneDNNMatchesIm2col(_ compute: () -> [Tensor], file: StaticString = #filePath, line: UInt = #line) {
