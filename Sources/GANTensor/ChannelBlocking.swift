@@ -170,20 +170,36 @@ public struct BlockedLayout: Sendable {
     /// and the even spacing of the last two dimensions' terms (nil when they are not evenly spaced).
     private let transposable: (dimension: Int, size: Int, spacing: Int)?
 
-    /// Every padded dimension must be a multiple of the product of its inner blocks' sizes.
+    /// Whether ``init(dimensions:paddedDimensions:outerStrides:innerBlocks:)`` takes these: four
+    /// dimensions and padded dimensions, inner blocks along dimensions 0..<4 with positive sizes,
+    /// and every padded dimension at least its dimension and a multiple of the product of its
+    /// inner blocks' sizes.
+    public static func accepts(dimensions: [Int], paddedDimensions: [Int], innerBlocks: [(dimension: Int, size: Int)]) -> Bool {
+        guard dimensions.count == 4, paddedDimensions.count == 4,
+              innerBlocks.allSatisfy({ (0..<4).contains($0.dimension) && $0.size > 0 }) else { return false }
+        let inner = innerSizes(innerBlocks)
+        return (0..<4).allSatisfy { paddedDimensions[$0] >= dimensions[$0] && paddedDimensions[$0] % inner[$0] == 0 }
+    }
+
+    /// Per dimension, the product of its inner blocks' sizes.
+    private static func innerSizes(_ innerBlocks: [(dimension: Int, size: Int)]) -> [Int] {
+        (0..<4).map { d in innerBlocks.filter { $0.dimension == d }.reduce(1) { $0 * $1.size } }
+    }
+
+    /// The layout of `dimensions` (padded to `paddedDimensions`); see ``accepts(dimensions:paddedDimensions:innerBlocks:)``.
     public init(dimensions: [Int], paddedDimensions: [Int], outerStrides: [Int], innerBlocks: [(dimension: Int, size: Int)]) {
-        precondition(dimensions.count == 4 && paddedDimensions.count == 4 && outerStrides.count == 4,
-                     "BlockedLayout: four dimensions, padded dimensions and outer strides")
-        precondition(innerBlocks.allSatisfy { (0..<4).contains($0.dimension) && $0.size > 0 },
-                     "BlockedLayout: inner blocks along dimensions 0..<4 with positive sizes")
+        precondition(
+            outerStrides.count == 4
+                && Self.accepts(dimensions: dimensions, paddedDimensions: paddedDimensions, innerBlocks: innerBlocks),
+            "BlockedLayout: dimensions \(dimensions) padded to \(paddedDimensions), strides \(outerStrides), "
+                + "inner blocks \(innerBlocks): expected four of each, blocks along 0..<4 with positive sizes, "
+                + "padded dimensions multiples of their blocks")
         // weights[k]: floats between consecutive digits of block k.
         var weights = [Int](repeating: 1, count: innerBlocks.count)
         for k in innerBlocks.indices.dropLast().reversed() { weights[k] = weights[k + 1] * innerBlocks[k + 1].size }
-        let innerSizes = (0..<4).map { d in innerBlocks.filter { $0.dimension == d }.reduce(1) { $0 * $1.size } }
+        let innerSizes = Self.innerSizes(innerBlocks)
         let perDimension = (0..<4).map { d in
             let inner = innerSizes[d]
-            precondition(paddedDimensions[d] >= dimensions[d] && paddedDimensions[d] % inner == 0,
-                         "BlockedLayout: padded dimension \(paddedDimensions[d]) of \(dimensions[d]) is not a multiple of its blocks' \(inner)")
             return (0..<dimensions[d]).map { i in
                 var term = i / inner * outerStrides[d]
                 // The digits of i mod inner, most significant first: `below` is the product of

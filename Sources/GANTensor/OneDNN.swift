@@ -720,11 +720,7 @@ extension BlockedLayout {
         let innerBlocks = zip(ints(blocking.inner_idxs, blockCount), ints(blocking.inner_blks, blockCount))
             .map { (dimension: $0, size: $1) }
         let dimensions = ints(md.dims, 4), padded = ints(md.padded_dims, 4)
-        guard innerBlocks.allSatisfy({ (0..<4).contains($0.dimension) && $0.size > 0 }),
-              (0..<4).allSatisfy({ d in
-                  padded[d] >= dimensions[d] && padded[d] % innerBlocks.filter { $0.dimension == d }.reduce(1) { $0 * $1.size } == 0
-              })
-        else { return nil }
+        guard Self.accepts(dimensions: dimensions, paddedDimensions: padded, innerBlocks: innerBlocks) else { return nil }
         self.init(dimensions: dimensions, paddedDimensions: padded, outerStrides: ints(blocking.strides, 4), innerBlocks: innerBlocks)
     }
 }
