@@ -21,11 +21,11 @@ for line in open(trace):
     if line.startswith('# dropped '):
         dropped = int(line.split()[2])
         continue
-    count, *frames = line.rstrip('\n').split('\t')
-    stacks.append((int(count), [frame.split('|') for frame in frames]))
+    count, nbytes, *frames = line.rstrip('\n').split('\t')
+    stacks.append((int(count), int(nbytes), [frame.split('|') for frame in frames]))
 
 # Offsets inside the executable → mangled names (addr2line) → readable names (swift-demangle).
-offsets = sorted({offset for _, frames in stacks for _, m, offset in frames if m == module})
+offsets = sorted({offset for _, _, frames in stacks for _, m, offset in frames if m == module})
 lines = subprocess.run(['addr2line', '-f', '-e', executable] + ['0x' + o for o in offsets],
                        capture_output=True, text=True, check=True).stdout.split('\n') if offsets else []
 mangled = {offset: lines[2 * i] for i, offset in enumerate(offsets)}
@@ -39,8 +39,8 @@ def name(symbol, m, offset):
         return readable.get(mangled.get(offset, ''), m + '+' + offset)[:100]
     return symbol if symbol != '?' else m + '+' + offset
 
-sites = collections.Counter()
-for count, frames in stacks:
+sites, site_bytes = collections.Counter(), collections.Counter()
+for count, nbytes, frames in stacks:
     site = []
     for frame in frames:
         if frame[1] in runtime and not site:
@@ -48,9 +48,16 @@ for count, frames in stacks:
         site.append(name(*frame))
         if len(site) == frames_per_site:
             break
-    sites[' <- '.join(site) or 'runtime'] += count
-print('allocations per iteration: %.1f' % (sum(sites.values()) / iterations))
+    key = ' <- '.join(site) or 'runtime'
+    sites[key] += count
+    site_bytes[key] += nbytes
+print('allocations per iteration: %.1f, KiB per iteration: %.1f'
+      % (sum(sites.values()) / iterations, sum(site_bytes.values()) / iterations / 1024))
 if dropped:
     print('(%d allocations not located: the tracer\'s table was full)' % dropped)
+print('  allocs      KiB  site (most allocations first)')
 for site, count in sites.most_common(top):
-    print('%7.1f  %s' % (count / iterations, site))
+    print('%8.1f %8.1f  %s' % (count / iterations, site_bytes[site] / iterations / 1024, site))
+print('  allocs      KiB  site (most bytes first)')
+for site, nbytes in site_bytes.most_common(min(top, 10)):
+    print('%8.1f %8.1f  %s' % (sites[site] / iterations, nbytes / iterations / 1024, site))

@@ -7,10 +7,11 @@
  * It is bench/malloc_count.c (included below) with two hooks: gan-bench reads the counter,
  * malloc_count_calls(), before and after its timed iterations. Between the first and second call
  * every allocation's call stack (up to 10 frames) is counted; the second call writes one line per
- * distinct stack to $MALLOC_TRACE_OUT (default malloc_trace.txt): the count, then per frame
- * "symbol|module|offset" (dladdr; addresses inside the executable are left to malloc_sites.py
- * to name), after a first line "# dropped N" (stacks that found the table full). Recording takes a lock and a backtrace per allocation: for finding call sites, not
- * for timing. Linux/glibc only. */
+ * distinct stack to $MALLOC_TRACE_OUT (default malloc_trace.txt): the count, the bytes asked
+ * for, then per frame "symbol|module|offset" (dladdr; addresses inside the executable are left to
+ * malloc_sites.py to name), after a first line "# dropped N" (stacks that found the table full).
+ * Recording takes a lock and a backtrace per allocation: for finding call sites, not for timing.
+ * Linux/glibc only. */
 #define _GNU_SOURCE
 #include <dlfcn.h>
 #include <execinfo.h>
@@ -21,8 +22,9 @@
 #include <string.h>
 
 enum { depth = 10, slots = 1 << 16 };
-/* One distinct stack: its frames (the wrapper's own two skipped) and how often it allocated. */
-typedef struct { void *frames[depth]; int count_of_frames; uint64_t calls; } Site;
+/* One distinct stack: its frames (the wrapper's own two skipped), how often it allocated and the
+ * bytes it asked for. */
+typedef struct { void *frames[depth]; int count_of_frames; uint64_t calls, bytes; } Site;
 static Site sites[slots];
 static pthread_mutex_t sites_lock = PTHREAD_MUTEX_INITIALIZER;
 /* 0 before the first malloc_count_calls(), 1 while recording, 2 after the second. */
@@ -32,7 +34,7 @@ static uint64_t dropped;
 static __thread int recording;
 
 /* noinline: the two frames skipped below are this function's and the wrapper's. */
-__attribute__((noinline)) static void record(void) {
+__attribute__((noinline)) static void record(size_t asked) {
     if (__atomic_load_n(&phase, __ATOMIC_RELAXED) != 1 || recording) return;
     recording = 1;
     void *frames[depth + 2];
@@ -52,6 +54,7 @@ __attribute__((noinline)) static void record(void) {
             continue;
         }
         site->calls++;
+        site->bytes += asked;
         break;
     }
     if (probes == slots) dropped++;
@@ -67,7 +70,7 @@ static void write_sites(void) {
     fprintf(out, "# dropped %llu\n", (unsigned long long)dropped);
     for (int s = 0; s < slots; s++) {
         if (!sites[s].calls) continue;
-        fprintf(out, "%llu", (unsigned long long)sites[s].calls);
+        fprintf(out, "%llu\t%llu", (unsigned long long)sites[s].calls, (unsigned long long)sites[s].bytes);
         for (int i = 0; i < sites[s].count_of_frames; i++) {
             Dl_info info;
             const char *symbol = "?", *module = "?";
@@ -98,6 +101,6 @@ static void counter_read(void) {
     }
 }
 
-#define ON_ALLOCATION() record()
+#define ON_ALLOCATION(n) record(n)
 #define ON_COUNTER_READ() counter_read()
 #include "malloc_count.c"

@@ -45,10 +45,11 @@ class Maxout(nn.Module):
         return self.lin(x).view(x.shape[0], self.units, self.pieces).max(2)[0]
 
 
-def allocation_counter():
-    """bench/malloc_count.c's process-wide counter when it is preloaded (bench/compare.sh), else None."""
+def preloaded_counter(name):
+    """A process-wide counter of bench/malloc_count.c when it is preloaded (bench/compare.sh), else
+    None: malloc_count_calls (allocations so far) or malloc_count_bytes (the bytes they asked for)."""
     try:
-        f = ctypes.CDLL(None).malloc_count_calls
+        f = getattr(ctypes.CDLL(None), name)
     except AttributeError:
         return None
     f.restype = ctypes.c_uint64
@@ -58,16 +59,19 @@ def allocation_counter():
 def timed(step, batch, flop_per_image):
     for _ in range(3): step()
     times = []
-    count = allocation_counter()
+    count, nbytes = preloaded_counter("malloc_count_calls"), preloaded_counter("malloc_count_bytes")
+    bytes_before = nbytes() if nbytes else 0
     before = count() if count else 0
     for _ in range(a.iterations):
         t = time.perf_counter(); step(); times.append(time.perf_counter() - t)
     allocs = round((count() - before) / a.iterations, 1) if count else None
+    kib = round((nbytes() - bytes_before) / a.iterations / 1024, 1) if nbytes else None
     med = sorted(times)[len(times) // 2]
     rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     print(json.dumps({"bench": a.workload, "impl": "pytorch", "batch": batch, "threads": a.threads,
                       "img_per_s": round(batch / med, 2), "gflop_per_s": round(flop_per_image * batch / med / 1e9, 2),
-                      "peak_rss_mb": round(rss, 1), "allocs_per_iter": allocs, "torch": torch.__version__}), flush=True)
+                      "peak_rss_mb": round(rss, 1), "allocs_per_iter": allocs,
+                      "alloc_kib_per_iter": kib, "torch": torch.__version__}), flush=True)
 
 
 bce = nn.BCEWithLogitsLoss()

@@ -213,34 +213,42 @@ func residentMB(field: String) -> Double {
     return kb / 1024
 }
 
-/// The process-wide allocation counter of bench/malloc_count.c when it is preloaded
-/// (`LD_PRELOAD=.../malloc_count.so`, as bench/compare.sh does), else nil.
-let allocationCount: (@convention(c) () -> UInt64)? = {
+/// A process-wide counter of bench/malloc_count.c when it is preloaded
+/// (`LD_PRELOAD=.../malloc_count.so`, as bench/compare.sh does), else nil:
+/// `malloc_count_calls` (allocations so far) or `malloc_count_bytes` (the bytes they asked for).
+func preloadedCounter(_ symbolName: String) -> (@convention(c) () -> UInt64)? {
     #if os(Linux)
-    guard let symbol = dlsym(UnsafeMutableRawPointer(bitPattern: 0), "malloc_count_calls") else { return nil }
+    guard let symbol = dlsym(UnsafeMutableRawPointer(bitPattern: 0), symbolName) else { return nil }
     return unsafeBitCast(symbol, to: (@convention(c) () -> UInt64).self)
     #else
     return nil
     #endif
-}()
+}
+let allocationCount = preloadedCounter("malloc_count_calls")
+let allocatedBytes = preloadedCounter("malloc_count_bytes")
 
 /// Median images per second of `step` (one call = `batch` images), after a warm-up, and heap
-/// allocations per steady-state iteration when the allocation counter is preloaded.
+/// allocations and allocated bytes per steady-state iteration when the counter is preloaded.
 func workload(_ name: String, batch: Int, threads: Int, flopPerImage: Double, _ step: () -> Void) {
     let iterations = option("--iterations", default: 30)
     let setupMB = residentMB(field: "VmRSS:")
     for _ in 0..<3 { step() }
     var times = [Double]()
-    let allocationsBefore = allocationCount?(), buffersBefore = BufferPool.currentStatistics.allocated
+    let bytesBefore = allocatedBytes?(), allocationsBefore = allocationCount?()
+    let buffersBefore = BufferPool.currentStatistics.allocated
     for _ in 0..<iterations {
         let t = now(); step(); times.append(now() - t)
     }
-    let allocations: Any = allocationCount.map { Double($0() - allocationsBefore!) / Double(iterations) } ?? "null"
+    // Bytes first: the second read of the count is where bench/malloc_trace.c writes its file.
+    let bytesAfter = allocatedBytes?(), allocationsAfter = allocationCount?()
+    let allocations: Any = allocationsAfter.map { Double($0 - allocationsBefore!) / Double(iterations) } ?? "null"
+    let bytes: Any = bytesAfter.map { Double($0 - bytesBefore!) / Double(iterations) / 1024 } ?? "null"
     let bufferAllocations = Double(BufferPool.currentStatistics.allocated - buffersBefore) / Double(iterations)
     let median = times.sorted()[times.count / 2]
     emit([("bench", name), ("impl", "swiftgan"), ("batch", batch), ("threads", threads),
           ("img_per_s", Double(batch) / median), ("gflop_per_s", flopPerImage * Double(batch) / median / 1e9),
           ("peak_rss_mb", peakResidentMB()), ("allocs_per_iter", allocations),
+          ("alloc_kib_per_iter", bytes),
           // Tensor buffers taken from the system allocator (not the BufferPool) per timed iteration,
           // and the resident size once the model and data were loaded, before the first step.
           ("tensor_buffer_allocs_per_iter", bufferAllocations), ("setup_rss_mb", setupMB),
