@@ -4,29 +4,40 @@
 /// `y = (x − μ) / √(σ²_biased + ε) · weight + bias`. Returns `y` and the batch mean and *biased*
 /// variance, both `[C]` (the caller keeps running statistics with the unbiased variance, as PyTorch).
 ///
+/// `activationSlope` fuses a LeakyReLU with that negative slope (≥ 0; 0 is ReLU) into the same op:
+/// the output is `leakyRelu(y)`, the same values and gradients as applying
+/// ``Variable/leakyRelu(slope:)`` after, without keeping the intermediate `y` or passing over it
+/// twice more in the forward pass.
+///
 /// Forward and backward run as fused kernels (``NormalizationKernels``). When the backward pass
 /// is itself recorded (`createGraph`, for gradients of gradients), the pullback differentiates
 /// the composite form instead, which gives the same values with a graph.
-public func batchNormTraining(_ x: Variable, weight: Variable?, bias: Variable?, epsilon: Float)
-    -> (output: Variable, mean: Tensor, variance: Tensor)
-{
+public func batchNormTraining(
+    _ x: Variable, weight: Variable?, bias: Variable?, epsilon: Float, activationSlope: Float? = nil
+) -> (output: Variable, mean: Tensor, variance: Tensor) {
     let (y, statistics) = NormalizationKernels.batchNormForward(
-        x.value, weight: weight?.value, bias: bias?.value, epsilon: epsilon)
+        x.value, weight: weight?.value, bias: bias?.value, epsilon: epsilon, activationSlope: activationSlope)
     let inputs: [Variable] = switch (weight, bias) {
     case let (w?, b?): [x, w, b]
     case let (w?, nil): [x, w]
     case let (nil, b?): [x, b]
     case (nil, nil): [x]
     }
-    let output = Variable.record("batchNorm", y, inputs: inputs) { g, needed in
+    let op = activationSlope.map { $0 == 0 ? "batchNormReLU" : "batchNormLeakyReLU" } ?? "batchNorm"
+    let output = Variable.record(op, y, inputs: inputs) { g, needed in
         if GradientMode.isEnabled {
-            // Vector-Jacobian product of the composite form, recorded: Σ composite ⊙ g.
+            // Vector-Jacobian product of the composite form, recorded: Σ composite ⊙ g, with g
+            // first taken back through the activation (linear in g, the mask a constant).
+            let gNormalized = activationSlope.map { g.scaledWhereNotPositive(y, by: $0) } ?? g
             let composite = batchNormComposite(x, weight: weight, bias: bias, epsilon: epsilon)
-            return gradients(of: (composite * g).sum(), wrt: inputs, createGraph: true)
+            return gradients(of: (composite * gNormalized).sum(), wrt: inputs, createGraph: true)
                 .enumerated().map { needed[$0.offset] ? $0.element : nil }
         }
+        // Through the activation first (its mask from the output: for a slope ≥ 0 the output is
+        // positive exactly where its input was), then the normalisation.
+        let gNormalized = activationSlope.map { Tensor.leakyReluBackward(g.value, input: y, slope: $0) } ?? g.value
         let (dx, dw, db) = NormalizationKernels.batchNormBackward(
-            g.value, input: x.value, weight: weight?.value, statistics: statistics)
+            gNormalized, input: x.value, weight: weight?.value, statistics: statistics)
         var grads: [Variable?] = [needed[0] ? Variable(dx) : nil]
         grads.reserveCapacity(inputs.count)
         if let w = weight { grads.append(needed[grads.count] ? Variable(dw.reshaped(w.shape)) : nil) }
@@ -50,23 +61,28 @@ public func batchNormComposite(_ x: Variable, weight: Variable?, bias: Variable?
 
 /// Batch normalisation in evaluation mode with given statistics: `(x − mean)/√(var + ε)·weight + bias`,
 /// computed as one per-channel affine map `x·scale + shift` with `scale = weight/√(var + ε)` and
-/// `shift = bias − mean·scale` (differentiable in `x`, `weight` and `bias`).
+/// `shift = bias − mean·scale` (differentiable in `x`, `weight` and `bias`), followed in the same
+/// pass by a LeakyReLU when `activationSlope` is given (as ``batchNormTraining(_:weight:bias:epsilon:activationSlope:)``).
 public func batchNormInference(_ x: Variable, mean: Tensor, variance: Tensor, weight: Variable?, bias: Variable?,
-                               epsilon: Float) -> Variable {
+                               epsilon: Float, activationSlope: Float? = nil) -> Variable {
     precondition(x.rank == 2 || x.rank == 4, "batchNorm: expected [N, C] or [N, C, H, W], got \(x.shape)")
     let invStd = Variable(variance.map { 1 / ($0 + epsilon).squareRoot() }.reshaped([x.shape[1]]))
     let scale = weight.map { $0.reshaped(invStd.shape) * invStd } ?? invStd
     let shifted = Variable(mean.reshaped(invStd.shape)) * scale
     let shift = bias.map { $0.reshaped(invStd.shape) - shifted } ?? -shifted
-    return channelAffine(x, scale: scale, shift: shift)
+    return channelAffine(x, scale: scale, shift: shift, activationSlope: activationSlope)
 }
 
-/// `y[n, c, …] = x[n, c, …] · scale[c] + shift[c]` for `x: [N, C]` or `[N, C, H, W]`,
-/// `scale`, `shift`: `[C]`; one pass (``NormalizationKernels/channelAffine(_:scale:shift:)``).
-public func channelAffine(_ x: Variable, scale: Variable, shift: Variable?) -> Variable {
-    let y = NormalizationKernels.channelAffine(x.value, scale: scale.value, shift: shift?.value)
+/// `y[n, c, …] = f(x[n, c, …] · scale[c] + shift[c])` for `x: [N, C]` or `[N, C, H, W]`,
+/// `scale`, `shift`: `[C]`, `f` the identity or LeakyReLU with negative slope `activationSlope`
+/// (≥ 0; 0 is ReLU); one pass (``NormalizationKernels/channelAffine(_:scale:shift:activationSlope:)``).
+public func channelAffine(_ x: Variable, scale: Variable, shift: Variable?, activationSlope: Float? = nil) -> Variable {
+    let y = NormalizationKernels.channelAffine(x.value, scale: scale.value, shift: shift?.value, activationSlope: activationSlope)
     let inputs = shift.map { [x, scale, $0] } ?? [x, scale]
-    return Variable.record("channelAffine", y, inputs: inputs) { g, needed in
+    let op = activationSlope.map { $0 == 0 ? "channelAffineReLU" : "channelAffineLeakyReLU" } ?? "channelAffine"
+    return Variable.record(op, y, inputs: inputs) { gOutput, needed in
+        // Back through the activation first: where the output is positive, as its input was.
+        let g = activationSlope.map { gOutput.scaledWhereNotPositive(y, by: $0) } ?? gOutput
         let axes = x.rank == 2 ? [0] : [0, 2, 3]
         return [
             needed[0] ? channelAffine(g, scale: scale, shift: nil) : nil,

@@ -1,11 +1,19 @@
+/// An activation that is LeakyReLU with some negative slope (ReLU: 0), which ``Sequential`` can
+/// fuse into a preceding ``BatchNorm``.
+public protocol LeakyReLULike: Layer {
+    /// The slope for `x ≤ 0`.
+    var negativeSlope: Float { get }
+}
+
 /// `max(x, 0)`.
-public final class ReLU: Module, Layer {
+public final class ReLU: Module, LeakyReLULike {
     public override init() {}
+    public var negativeSlope: Float { 0 }
     public func callAsFunction(_ x: Variable) -> Variable { x.relu() }
 }
 
 /// `x` for x > 0, `negativeSlope·x` otherwise (PyTorch default slope 0.01; DCGAN uses 0.2).
-public final class LeakyReLU: Module, Layer {
+public final class LeakyReLU: Module, LeakyReLULike {
     public let negativeSlope: Float
     public init(negativeSlope: Float = 0.01) { self.negativeSlope = negativeSlope }
     public func callAsFunction(_ x: Variable) -> Variable { x.leakyRelu(slope: negativeSlope) }

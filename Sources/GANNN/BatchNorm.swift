@@ -30,17 +30,23 @@ public class BatchNorm: Module, Layer {
     /// Batch statistics couple the rows (in training mode; said always, to stay safe).
     public override var mixesBatchRows: Bool { true }
 
-    public func callAsFunction(_ x: Variable) -> Variable {
+    public func callAsFunction(_ x: Variable) -> Variable { callAsFunction(x, activationSlope: nil) }
+
+    /// The layer followed by LeakyReLU with negative slope `activationSlope` (≥ 0; 0 is ReLU) in
+    /// one op, or by nothing when nil: the same values as the two layers one after the other,
+    /// without the normalised tensor between them (``Sequential`` calls it for such pairs).
+    public func callAsFunction(_ x: Variable, activationSlope: Float?) -> Variable {
         let c = runningMean.value.count
         precondition(x.rank == expectedRank && x.shape[1] == c,
                      "\(type(of: self)): expected \(expectedRank == 2 ? "[N, \(c)]" : "[N, \(c), H, W]"), got \(x.shape)")
         guard isTraining else {
             return batchNormInference(x, mean: runningMean.value, variance: runningVar.value,
-                                      weight: weight, bias: bias, epsilon: epsilon)
+                                      weight: weight, bias: bias, epsilon: epsilon, activationSlope: activationSlope)
         }
         let n = x.value.count / c
         precondition(n > 1, "\(type(of: self)): training needs more than one value per channel, got input \(x.shape)")
-        let (y, mean, variance) = batchNormTraining(x, weight: weight, bias: bias, epsilon: epsilon)
+        let (y, mean, variance) = batchNormTraining(
+            x, weight: weight, bias: bias, epsilon: epsilon, activationSlope: activationSlope)
         let m = momentum, unbiased = Float(n) / Float(n - 1)
         runningMean.value = Tensor.combine(runningMean.value, mean.reshaped([c]), op: "BatchNorm running mean") {
             (1 - m) * $0 + m * $1

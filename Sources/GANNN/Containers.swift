@@ -1,6 +1,14 @@
 /// Layers applied in order, PyTorch `nn.Sequential`: children are named `0`, `1`, … .
+///
+/// A ``BatchNorm`` followed by a ``ReLU`` or a ``LeakyReLU`` with a slope ≥ 0 runs as one op
+/// (``BatchNorm/callAsFunction(_:activationSlope:)``): the same values, one tensor and two passes
+/// over it fewer. The two stay separate layers, with their own names and parameters.
 public final class Sequential: Module, Layer {
     public let layers: [any Layer]
+
+    /// Whether batch norm and a following (Leaky)ReLU run as one op (default true; tests and
+    /// benchmarks compare with false).
+    nonisolated(unsafe) public static var fusesBatchNormActivation = true
 
     public init(_ layers: [any Layer]) { self.layers = layers }
     public convenience init(@SequentialBuilder _ build: () -> [any Layer]) { self.init(build()) }
@@ -9,7 +17,20 @@ public final class Sequential: Module, Layer {
         layers.enumerated().map { ("\($0.offset)", $0.element as Module) }
     }
 
-    public func callAsFunction(_ x: Variable) -> Variable { layers.reduce(x) { $1($0) } }
+    public func callAsFunction(_ x: Variable) -> Variable {
+        var y = x, i = 0
+        while i < layers.count {
+            if Sequential.fusesBatchNormActivation, i + 1 < layers.count, let norm = layers[i] as? BatchNorm,
+               let activation = layers[i + 1] as? any LeakyReLULike, activation.negativeSlope >= 0 {
+                y = norm(y, activationSlope: activation.negativeSlope)
+                i += 2
+            } else {
+                y = layers[i](y)
+                i += 1
+            }
+        }
+        return y
+    }
 }
 
 @resultBuilder

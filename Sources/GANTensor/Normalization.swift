@@ -19,11 +19,14 @@ public enum NormalizationKernels {
         public var inverseStandardDeviation: Tensor
     }
 
-    /// `y[n, c, p] = (x[n, c, p] − μ[c]) · invStd[c] · weight[c] + bias[c]` with batch statistics.
+    /// `y[n, c, p] = f((x[n, c, p] − μ[c]) · invStd[c] · weight[c] + bias[c])` with batch statistics,
+    /// `f` the identity, or LeakyReLU with negative slope `activationSlope` (0: ReLU) fused into the
+    /// same pass (see ``affineRow(_:_:count:scale:shift:activationSlope:)``).
     /// `weight`, `bias`: `[C]` or nil (1 and 0).
-    public static func batchNormForward(_ x: Tensor, weight: Tensor?, bias: Tensor?, epsilon: Float)
-        -> (output: Tensor, statistics: Statistics)
-    {
+    public static func batchNormForward(
+        _ x: Tensor, weight: Tensor?, bias: Tensor?, epsilon: Float, activationSlope: Float? = nil
+    ) -> (output: Tensor, statistics: Statistics) {
+        checkActivationSlope(activationSlope)
         let (n, c, p) = dimensions(x)
         let channelShape = [c]  // one shape array shared by the three statistics
         let mean = Tensor(uninitializedShape: channelShape), variance = Tensor(uninitializedShape: channelShape)
@@ -40,22 +43,25 @@ public enum NormalizationKernels {
                 let varianceValue = channelCentredSquares(first, planes: n, stride: c * p, count: p, center: Float(mu)) / m
                 let inv = Float(1 / (varianceValue + Double(epsilon)).squareRoot())
                 pm[ch] = Float(mu); pv[ch] = Float(varianceValue); pi[ch] = inv
-                // y = x · scale + shift with scale = w · invStd, shift = b − μ · scale.
+                // y = f(x · scale + shift) with scale = w · invStd, shift = b − μ · scale.
                 let scale = (w?[ch] ?? 1) * inv, shift = (b?[ch] ?? 0) - Float(mu) * scale
                 for i in 0..<n {
-                    let from = src + (i * c + ch) * p, to = dst + (i * c + ch) * p
-                    for j in 0..<p { to[j] = from[j] * scale + shift }
+                    let plane = (i * c + ch) * p
+                    affineRow(src + plane, dst + plane, count: p, scale: scale, shift: shift, activationSlope: activationSlope)
                 }
             }
         }
         return (y, Statistics(mean: mean, variance: variance, inverseStandardDeviation: invStd))
     }
 
-    /// Gradients of ``batchNormForward(_:weight:bias:epsilon:)`` given `dy = ∂L/∂y`, with
-    /// `x̂ = (x − μ)·invStd`:
+    /// Gradients of ``batchNormForward(_:weight:bias:epsilon:activationSlope:)`` without an
+    /// activation given `dy = ∂L/∂y`, with `x̂ = (x − μ)·invStd`:
     /// `dbias[c] = Σ dy`, `dweight[c] = Σ dy·x̂`,
     /// `dx = weight[c]·invStd[c] · (dy − dbias[c]/M − x̂·dweight[c]/M)` (the batch statistics
-    /// depend on `x`, as in PyTorch's training-mode backward).
+    /// depend on `x`, as in PyTorch's training-mode backward). A fused activation is taken back
+    /// first, by ``Tensor/leakyReluBackward(_:input:slope:)`` on the output: folding its mask
+    /// into this kernel's per-channel passes made the pair slower than the two contiguous passes
+    /// (strided planes, measured in `gan-bench memory`).
     public static func batchNormBackward(
         _ dy: Tensor, input x: Tensor, weight: Tensor?, statistics s: Statistics
     ) -> (input: Tensor, weight: Tensor, bias: Tensor) {
@@ -89,9 +95,11 @@ public enum NormalizationKernels {
         return (dx, dw, db)
     }
 
-    /// `y[n, c, p] = x[n, c, p] · scale[c] + shift[c]` in one pass (evaluation-mode batch norm
-    /// with folded statistics). `scale`: `[C]`; `shift`: `[C]` or nil (0).
-    public static func channelAffine(_ x: Tensor, scale: Tensor, shift: Tensor?) -> Tensor {
+    /// `y[n, c, p] = f(x[n, c, p] · scale[c] + shift[c])` in one pass (evaluation-mode batch norm
+    /// with folded statistics), `f` the identity or LeakyReLU with negative slope `activationSlope`
+    /// (0: ReLU). `scale`: `[C]`; `shift`: `[C]` or nil (0).
+    public static func channelAffine(_ x: Tensor, scale: Tensor, shift: Tensor?, activationSlope: Float? = nil) -> Tensor {
+        checkActivationSlope(activationSlope)
         let (n, c, p) = dimensions(x)
         precondition(scale.count == c && (shift?.count ?? c) == c,
                      "channelAffine: scale \(scale.shape) and shift \(shift?.shape ?? []) must have \(c) values for input \(x.shape)")
@@ -99,12 +107,36 @@ public enum NormalizationKernels {
         let src = x.pointer, dst = y.storage.pointer, a = scale.pointer, b = shift?.pointer
         Parallel.forRanges(n * c, costPerElement: p) { planes in
             for plane in planes {
-                let ch = plane % c, k = a[ch], d = b?[ch] ?? 0
-                let from = src + plane * p, to = dst + plane * p
-                for j in 0..<p { to[j] = from[j] * k + d }
+                let ch = plane % c
+                affineRow(src + plane * p, dst + plane * p, count: p, scale: a[ch], shift: b?[ch] ?? 0,
+                          activationSlope: activationSlope)
             }
         }
         return y
+    }
+
+    /// `to[j] = f(from[j] · scale + shift)` for `j < count`: `f` the identity (`activationSlope`
+    /// nil), or LeakyReLU with that negative slope, computed as ``Tensor/leakyRelu(slope:)`` does
+    /// (`max(v, 0)` for a slope of 0, so ReLU gives +0, never −0). One loop per case, so that each
+    /// vectorises.
+    @inline(__always)
+    private static func affineRow(
+        _ from: UnsafePointer<Float>, _ to: UnsafeMutablePointer<Float>, count: Int, scale: Float, shift: Float,
+        activationSlope: Float?
+    ) {
+        switch activationSlope {
+        case nil: for j in 0..<count { to[j] = from[j] * scale + shift }
+        case 0?: for j in 0..<count { to[j] = Swift.max(from[j] * scale + shift, 0) }
+        case let slope?: for j in 0..<count { let v = from[j] * scale + shift; to[j] = v > 0 ? v : slope * v }
+        }
+    }
+
+    /// A fused activation's slope must be ≥ 0: its backward pass reads where the input was
+    /// positive from the output's sign.
+    private static func checkActivationSlope(_ slope: Float?) {
+        if let slope {
+            precondition(slope >= 0, "batch norm with a fused LeakyReLU: negative slope \(slope) must be ≥ 0")
+        }
     }
 
     /// Over the `planes` planes of one channel (plane `i` at `a + i·stride`, `count` values):

@@ -7,10 +7,10 @@
 //   gan-bench sgemm [--threads 2]
 //       The sgemm ceiling alone.
 //   gan-bench memory [--batch 64] [--threads 2]
-//       Batch norm, LeakyReLU and the conversions to and from oneDNN's activation layouts on
-//       dcgan28's activations, and to and from its weight layouts on the wide layers' weights,
-//       against a parallel copy of the same bytes (also at the end of `kernels`).
-//   gan-bench dcgan28|mlpgan|sample [--batch B] [--threads 2] [--iterations N] [--mnist DIR]
+//       Batch norm, LeakyReLU, the two fused (forward), and the conversions to and from oneDNN's
+//       activation layouts on dcgan28's activations, and to and from its weight layouts on the
+//       wide layers' weights, against a parallel copy of the same bytes (also at the end of `kernels`).
+//   gan-bench dcgan28|mlpgan|sample [--batch B] [--threads 2] [--iterations N] [--mnist DIR] [--unfused]
 //       The workloads of benchmarks.md with SwiftGAN's own training step (bench/compare.sh runs
 //       them beside bench/pytorch_bench.py): images/s (median iteration), GFLOP/s by the spec's
 //       counts, peak RSS, heap allocations per iteration (when bench/malloc_count.c is preloaded),
@@ -146,6 +146,11 @@ func memoryBoundKernels(batch: Int, threads: Int) {
             ("batch_norm_backward", 3, { _ = NormalizationKernels.batchNormBackward(dy, input: x, weight: weight, statistics: statistics) }),
             ("leaky_relu_forward", 2, { _ = x.leakyRelu(slope: 0.2) }),
             ("leaky_relu_backward", 3, { _ = Tensor.leakyReluBackward(dy, input: x, slope: 0.2) }),
+            // Batch norm with the LeakyReLU fused (what `Sequential` runs), against the sum of the
+            // two forward rows above.
+            ("batch_norm_leaky_relu_forward", 2, {
+                _ = NormalizationKernels.batchNormForward(x, weight: weight, bias: bias, epsilon: 1e-5, activationSlope: 0.2)
+            }),
             ("to_nchw16c", 2, { convert(.blocked(16), toPlain: false) }),
             ("from_nchw16c", 2, { convert(.blocked(16), toPlain: true) }),
             ("to_nhwc", 2, { convert(.channelsLast, toPlain: false) }),
@@ -157,7 +162,7 @@ func memoryBoundKernels(batch: Int, threads: Int) {
     // kernels` names the kernels): into each once per call, out of OIhw16i16o for a weight gradient.
     for (name, shape) in [("D.conv2 weight 128x64x4x4", [128, 64, 4, 4]), ("G.convT2 weight 256x128x4x4", [256, 128, 4, 4])] {
         let weight = rng.normal(shape)
-        let (o, i, h, w) = (shape[0], shape[1], shape[2], shape[3])
+        let (i, h, w) = (shape[1], shape[2], shape[3])
         // (layout, outer strides, inner blocks): [o/16][i/16][h][w][16i][16o], [..][16o][16i], [o/32][h][w][i][32o].
         let layouts: [(String, [Int], [(dimension: Int, size: Int)])] = [
             ("OIhw16i16o", [i / 16 * h * w * 256, h * w * 256, w * 256, 256], [(1, 16), (0, 16)]),
@@ -278,6 +283,8 @@ let command = CommandLine.arguments.dropFirst().first ?? "kernels"
 // Every benchmark runs on `--threads` threads (SwiftGAN's workers; OpenBLAS and oneDNN single-threaded).
 let threads = option("--threads", default: 2)
 Parallel.threadCount = threads
+// `--unfused`: batch norm and the (Leaky)ReLU after it as two ops, to measure what fusing them buys.
+if CommandLine.arguments.contains("--unfused") { Sequential.fusesBatchNormActivation = false }
 do {
     switch command {
     case "kernels": kernels(threads: threads)

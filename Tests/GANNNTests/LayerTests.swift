@@ -112,6 +112,47 @@ final class LayerTests: XCTestCase {
         XCTAssertEqual(net.parameterCount, 18 + 2 + 2 + 2 + 1)
     }
 
+    /// `Sequential` runs batch norm and a following ReLU or LeakyReLU (slope ≥ 0) as one op, with
+    /// the same outputs, gradients and running statistics as layer by layer, in training and in
+    /// evaluation; a negative slope stays two ops.
+    func testSequentialFusesBatchNormAndActivation() {
+        func bits(_ t: Tensor) -> [UInt32] { t.scalars.map(\.bitPattern) }
+        func net() -> Sequential {
+            let rng = RandomGenerator(seed: 110)
+            return Sequential {
+                Conv2d(2, 3, kernelSize: 3, stride: 2, padding: 1, rng: rng); BatchNorm2d(3); ReLU()
+                Conv2d(3, 4, kernelSize: 3, rng: rng); BatchNorm2d(4); LeakyReLU(negativeSlope: 0.2)
+                Flatten(); Linear(4 * 3 * 3, 5, rng: rng); BatchNorm1d(5); LeakyReLU(negativeSlope: -0.5)
+            }
+        }
+        defer { Sequential.fusesBatchNormActivation = true }
+        let x = randomVariable([6, 2, 9, 9], seed: 111)
+        var runs: [(output: Variable, gradients: [Tensor], buffers: [Tensor], evaluation: Tensor)] = []
+        for fuse in [true, false] {
+            Sequential.fusesBatchNormActivation = fuse
+            let n = net()
+            let y = n(x)
+            let gradients = gradients(of: y.squared().sum(), wrt: n.parameters).map(\.value)
+            n.eval()
+            runs.append((y, gradients, n.namedBuffers().map(\.buffer.value), n(x).value))
+        }
+        XCTAssertEqual(bits(runs[0].output.value), bits(runs[1].output.value))
+        XCTAssertEqual(runs[0].gradients.map(bits), runs[1].gradients.map(bits))
+        XCTAssertEqual(runs[0].buffers.map(bits), runs[1].buffers.map(bits))
+        XCTAssertEqual(bits(runs[0].evaluation), bits(runs[1].evaluation))
+        XCTAssertEqual(runs[0].output.opName, "leakyRelu", "a negative slope is not fused")
+
+        Sequential.fusesBatchNormActivation = true
+        let pairs = [(Sequential { BatchNorm2d(2); ReLU() }, "batchNormReLU", "channelAffineReLU"),
+                     (Sequential { BatchNorm2d(2); LeakyReLU(negativeSlope: 0.2) }, "batchNormLeakyReLU", "channelAffineLeakyReLU")]
+        for (pair, training, evaluation) in pairs {
+            let input = randomVariable([3, 2, 2, 2], seed: 112)
+            XCTAssertEqual(pair(input).opName, training)
+            pair.eval()
+            XCTAssertEqual(pair(input).opName, evaluation)
+        }
+    }
+
     func testStateDictRoundTripAndErrors() throws {
         let a = Sequential { Linear(3, 2, rng: RandomGenerator(seed: 3)); BatchNorm1d(2) }
         let b = Sequential { Linear(3, 2, rng: RandomGenerator(seed: 4)); BatchNorm1d(2) }
