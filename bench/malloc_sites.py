@@ -5,7 +5,9 @@
 
 Each stack is named by its first FRAMES frames (default 1) outside the Swift runtime, libc and
 libstdc++; addresses in EXECUTABLE are named with addr2line and swift-demangle (both on PATH).
-Inlined code is named after the function it was inlined into."""
+Inlined code is named after the function it was inlined into. A first table counts the
+allocations by the module that asked for them (the first frame outside the runtime): the
+executable (SwiftGAN's own code, linked in statically) against the libraries it calls."""
 import collections
 import subprocess
 import sys
@@ -40,7 +42,11 @@ def name(symbol, m, offset):
     return symbol if symbol != '?' else m + '+' + offset
 
 sites, site_bytes = collections.Counter(), collections.Counter()
+modules, module_bytes = collections.Counter(), collections.Counter()
 for count, nbytes, frames in stacks:
+    asker = next((m for _, m, _ in frames if m not in runtime), 'runtime')
+    modules[asker] += count
+    module_bytes[asker] += nbytes
     site = []
     for frame in frames:
         if frame[1] in runtime and not site:
@@ -55,6 +61,10 @@ print('allocations per iteration: %.1f, KiB per iteration: %.1f'
       % (sum(sites.values()) / iterations, sum(site_bytes.values()) / iterations / 1024))
 if dropped:
     print('(%d allocations not located: the tracer\'s table was full)' % dropped)
+print('  allocs      KiB  module that asked')
+for m, count in modules.most_common():
+    print('%8.1f %8.1f  %s' % (count / iterations, module_bytes[m] / iterations / 1024,
+                               m + (' (SwiftGAN)' if m == module else '')))
 print('  allocs      KiB  site (most allocations first)')
 for site, count in sites.most_common(top):
     print('%8.1f %8.1f  %s' % (count / iterations, site_bytes[site] / iterations / 1024, site))
