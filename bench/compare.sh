@@ -2,8 +2,9 @@
 # Runs each workload of ../shared/reference/benchmarks.md in SwiftGAN (gan-bench) and in PyTorch
 # (bench/pytorch_bench.py), alternating, in one run, with the same thread count, and prints
 # their JSON lines, then one summary line per workload: medians over the rounds, the ratio
-# SwiftGAN / PyTorch of images per second and of peak memory, heap allocations per iteration of
-# each and the KiB they asked for (counted by bench/malloc_count.c, preloaded into both), and for dcgan28 the step's
+# SwiftGAN / PyTorch of images per second and of peak memory, the memory the steps add to the
+# loaded process on each side, heap allocations per iteration of each and the KiB they asked
+# for (counted by bench/malloc_count.c, preloaded into both), and for dcgan28 the step's
 # effective GFLOP/s as a fraction of the sgemm ceiling measured in the same run: each round's
 # step against the mean of the sgemm measured just before and just after it, median over the
 # rounds, and each round's fraction.
@@ -55,6 +56,9 @@ for bench, batch in dict.fromkeys((r["bench"], r["batch"]) for r in rows if r["b
            "swiftgan_img_per_s": med(s, "img_per_s"), "pytorch_img_per_s": med(p, "img_per_s"),
            "ratio_img_per_s": round(med(s, "img_per_s") / med(p, "img_per_s"), 3),
            "ratio_peak_rss": round(med(s, "peak_rss_mb") / med(p, "peak_rss_mb"), 3),
+           # What the steps add to the resident size of the loaded process (model and data in
+           # memory, before the first step): PyTorch's import alone holds hundreds of MB.
+           "swiftgan_step_rss_mb": med(s, "step_rss_mb"), "pytorch_step_rss_mb": med(p, "step_rss_mb"),
            "swiftgan_allocs_per_iter": med(s, "allocs_per_iter"), "pytorch_allocs_per_iter": med(p, "allocs_per_iter"),
            "swiftgan_alloc_kib_per_iter": med(s, "alloc_kib_per_iter"), "pytorch_alloc_kib_per_iter": med(p, "alloc_kib_per_iter")}
     if bench == "dcgan28":

@@ -5,7 +5,7 @@
 usage: pytorch_bench.py WORKLOAD [--batch B] [--threads T] [--iterations N] [--mnist DIR]
 WORKLOAD: dcgan28 | mlpgan | sample
 """
-import argparse, ctypes, gzip, json, math, os, resource, time
+import argparse, ctypes, gzip, json, math, os, time
 
 import numpy as np
 import torch
@@ -56,7 +56,14 @@ def preloaded_counter(name):
     return f
 
 
+def resident_mb(field):
+    """A memory field of /proc/self/status ("VmRSS:" current, "VmHWM:" peak) in MiB."""
+    with open("/proc/self/status") as f:
+        return next(int(l.split()[1]) for l in f if l.startswith(field)) / 1024
+
+
 def timed(step, batch, flop_per_image):
+    setup = resident_mb("VmRSS:")
     for _ in range(3): step()
     times = []
     count, nbytes = preloaded_counter("malloc_count_calls"), preloaded_counter("malloc_count_bytes")
@@ -67,10 +74,11 @@ def timed(step, batch, flop_per_image):
     allocs = round((count() - before) / a.iterations, 1) if count else None
     kib = round((nbytes() - bytes_before) / a.iterations / 1024, 1) if nbytes else None
     med = sorted(times)[len(times) // 2]
-    rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    rss = resident_mb("VmHWM:")
     print(json.dumps({"bench": a.workload, "impl": "pytorch", "batch": batch, "threads": a.threads,
                       "img_per_s": round(batch / med, 2), "gflop_per_s": round(flop_per_image * batch / med / 1e9, 2),
-                      "peak_rss_mb": round(rss, 1), "allocs_per_iter": allocs,
+                      "peak_rss_mb": round(rss, 1), "setup_rss_mb": round(setup, 1),
+                      "step_rss_mb": round(rss - setup, 1), "allocs_per_iter": allocs,
                       "alloc_kib_per_iter": kib, "torch": torch.__version__}), flush=True)
 
 
