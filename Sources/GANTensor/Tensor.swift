@@ -6,15 +6,18 @@
 public final class TensorStorage {
     public let count: Int
     public let pointer: UnsafeMutablePointer<Float>
+    /// Bytes of the pool's buffer behind `pointer` (at least `count` floats' worth).
+    private let capacity: Int
 
     public init(count: Int) {
         precondition(count >= 0, "TensorStorage: negative element count \(count)")
         self.count = count
-        let raw = BufferPool.take(byteCount: count * MemoryLayout<Float>.stride)
+        let (raw, capacity) = BufferPool.take(byteCount: count * MemoryLayout<Float>.stride)
         pointer = raw.bindMemory(to: Float.self, capacity: max(count, 1))
+        self.capacity = capacity
     }
 
-    deinit { BufferPool.give(UnsafeMutableRawPointer(pointer), byteCount: count * MemoryLayout<Float>.stride) }
+    deinit { BufferPool.give(UnsafeMutableRawPointer(pointer), capacity: capacity) }
 
     func copy() -> TensorStorage {
         let new = TensorStorage(count: count)

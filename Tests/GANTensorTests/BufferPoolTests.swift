@@ -2,7 +2,7 @@
 import XCTest
 
 final class BufferPoolTests: XCTestCase {
-    /// A freed buffer is served again to the next tensor of the same size, not to another size,
+    /// A freed buffer is served again to the next tensor of the same size, not to a larger one,
     /// and its contents are whatever the new tensor writes.
     func testFreedBuffersAreReusedBySize() {
         let count = 12_345  // a size no other test uses
@@ -13,7 +13,7 @@ final class BufferPoolTests: XCTestCase {
         }
         let before = BufferPool.currentStatistics
         let other = Tensor(zeros: [count + 100])
-        XCTAssertNotEqual(other.storage.pointer, first, "another size does not take the cached buffer")
+        XCTAssertNotEqual(other.storage.pointer, first, "a larger size does not take the cached buffer")
         let again = Tensor(zeros: [count])
         XCTAssertEqual(again.storage.pointer, first, "the same size reuses the cached buffer")
         XCTAssertEqual(again.scalars, [Float](repeating: 0, count: count), "the new tensor's values, not the old ones")
@@ -53,24 +53,58 @@ final class BufferPoolTests: XCTestCase {
         XCTAssertEqual(BufferPool.currentStatistics.cachedBytes, 0)
     }
 
+    /// A request takes the smallest cached buffer of at least its size and at most twice it
+    /// (best fit); a larger request, or one less than half a buffer's size, takes a new one.
+    func testRequestsAreServedByTheSmallestBufferThatFits() {
+        BufferPool.releaseCachedBuffers()
+        defer { BufferPool.releaseCachedBuffers() }
+        var small: UnsafeMutablePointer<Float>?, large: UnsafeMutablePointer<Float>?
+        do {
+            let a = Tensor(zeros: [10_000]), b = Tensor(zeros: [15_008])  // 40,000 and 60,032 bytes
+            small = a.storage.pointer; large = b.storage.pointer
+        }
+        let before = BufferPool.currentStatistics
+        do {
+            let t = Tensor(shape: [9_000], repeating: 2)            // 36,000 B: both fit, the smaller wins
+            XCTAssertEqual(t.storage.pointer, small)
+            XCTAssertEqual(t.scalars, [Float](repeating: 2, count: 9_000))
+            let u = Tensor(zeros: [8_000])                          // 32,000 B: only the larger is left
+            XCTAssertEqual(u.storage.pointer, large)
+        }
+        do {
+            let t = Tensor(zeros: [15_024])                         // larger than every cached buffer
+            XCTAssertNotEqual(t.storage.pointer, large)
+            let u = Tensor(zeros: [4_992])                          // under half of the 40,000-byte one
+            XCTAssertNotEqual(u.storage.pointer, small)
+        }
+        let after = BufferPool.currentStatistics
+        XCTAssertEqual(after.reused - before.reused, 2)
+        XCTAssertEqual(after.allocated - before.allocated, 2)
+        // Given back by capacity: the 36,000-byte tensor returned the 40,000-byte buffer.
+        XCTAssertEqual(after.cachedBytes, 40_000 + 60_032 + 60_096 + 19_968)
+    }
+
     /// Over capacity, the least recently used sizes make room; a buffer larger than the whole
     /// capacity is not cached.
     func testLeastRecentlyUsedSizesAreEvicted() {
         let saved = BufferPool.capacityBytes
         defer { BufferPool.capacityBytes = saved; BufferPool.releaseCachedBuffers() }
         BufferPool.releaseCachedBuffers()
-        BufferPool.capacityBytes = 4 * 4096
+        BufferPool.capacityBytes = 5 * 4096
         do { _ = Tensor(zeros: [1024]) }           // size A cached (4 KiB)
-        do { _ = Tensor(zeros: [2048]) }           // size B cached (8 KiB): 12 of 16 KiB
+        do { _ = Tensor(zeros: [2048]) }           // size B cached (8 KiB): 12 of 20 KiB
         XCTAssertEqual(BufferPool.currentStatistics.cachedBytes, 3 * 4096)
-        do { _ = Tensor(zeros: [1024 + 16]) }      // size C (4160 B) does not fit: A, the oldest, goes
-        XCTAssertEqual(BufferPool.currentStatistics.cachedBytes, 2 * 4096 + 4160)
+        do { _ = Tensor(zeros: [2048 + 16]) }      // size C (8256 B, fits in neither) does not fit: A, the oldest, goes
+        XCTAssertEqual(BufferPool.currentStatistics.cachedBytes, 2 * 4096 + 8256)
         let before = BufferPool.currentStatistics
-        do { _ = Tensor(zeros: [2048]) }           // B is still cached
-        XCTAssertEqual(BufferPool.currentStatistics.reused - before.reused, 1)
-        do { _ = Tensor(zeros: [1024]) }           // A was evicted: from the system
-        XCTAssertEqual(BufferPool.currentStatistics.allocated - before.allocated, 1)
-        do { _ = Tensor(zeros: [4 * 4096]) }       // larger than the capacity: never cached
-        XCTAssertLessThanOrEqual(BufferPool.currentStatistics.cachedBytes, 4 * 4096)
+        do {
+            let b = Tensor(zeros: [2048])          // B is still cached
+            XCTAssertEqual(BufferPool.currentStatistics.reused - before.reused, 1)
+            _ = Tensor(zeros: [1024])              // A was evicted and B is in use: from the system
+            XCTAssertEqual(BufferPool.currentStatistics.allocated - before.allocated, 1)
+            _ = b
+        }
+        do { _ = Tensor(zeros: [6 * 4096]) }       // larger than the capacity: never cached
+        XCTAssertLessThanOrEqual(BufferPool.currentStatistics.cachedBytes, 5 * 4096)
     }
 }
