@@ -14,11 +14,10 @@ import Foundation
 /// (best fit): a step's layers use a few large sizes at different moments, and a buffer idle
 /// in one size's list while a smaller size is wanted would otherwise sit beside a new one
 /// (exact sizes held 148 MB at the peak of a dcgan28 step whose live tensors peaked at 89 MB).
-/// The cache never
-/// holds more than ``capacityBytes``: when a freed buffer would exceed it, the sizes used least
-/// recently are freed first (a process that changes batch size does not keep the old sizes), and a
-/// buffer larger than the whole capacity is freed at once. ``releaseCachedBuffers()`` returns
-/// everything cached to the system.
+/// The cache never holds more than ``capacityBytes``: when a freed buffer would exceed it, the
+/// sizes used least recently are freed first (a process that changes batch size does not keep
+/// the old sizes), and a buffer larger than the whole capacity is freed at once.
+/// ``releaseCachedBuffers()`` returns everything cached to the system.
 public enum BufferPool {
     /// The cached buffers of one size. A class, so taking and giving mutate it in place without
     /// going through a dictionary's modify accessor (which allocated on every call).

@@ -94,7 +94,8 @@ final class BufferPoolTests: XCTestCase {
         do { _ = Tensor(zeros: [1024]) }           // size A cached (4 KiB)
         do { _ = Tensor(zeros: [2048]) }           // size B cached (8 KiB): 12 of 20 KiB
         XCTAssertEqual(BufferPool.currentStatistics.cachedBytes, 3 * 4096)
-        do { _ = Tensor(zeros: [2048 + 16]) }      // size C (8256 B, fits in neither) does not fit: A, the oldest, goes
+        // Size C (8256 B, larger than A and B, so new) does not fit beside them: A, the oldest, goes.
+        do { _ = Tensor(zeros: [2048 + 16]) }
         XCTAssertEqual(BufferPool.currentStatistics.cachedBytes, 2 * 4096 + 8256)
         let before = BufferPool.currentStatistics
         do {
