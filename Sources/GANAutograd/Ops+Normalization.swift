@@ -66,11 +66,28 @@ public func batchNormComposite(_ x: Variable, weight: Variable?, bias: Variable?
 public func batchNormInference(_ x: Variable, mean: Tensor, variance: Tensor, weight: Variable?, bias: Variable?,
                                epsilon: Float, activationSlope: Float? = nil) -> Variable {
     precondition(x.rank == 2 || x.rank == 4, "batchNorm: expected [N, C] or [N, C, H, W], got \(x.shape)")
-    let invStd = Variable(variance.map { 1 / ($0 + epsilon).squareRoot() }.reshaped([x.shape[1]]))
+    let (scale, shift) = foldedStatistics(mean: mean, variance: variance, weight: weight, bias: bias, epsilon: epsilon)
+    return channelAffine(x, scale: scale, shift: shift, activationSlope: activationSlope)
+}
+
+/// ``batchNormInference(_:mean:variance:weight:bias:epsilon:activationSlope:)`` written over
+/// `x`'s own values, for inference (no graph recorded): nothing may read `x` as it was, and no
+/// second activation-sized buffer is taken (`Sequential` uses it for its own intermediates).
+public func batchNormInferenceInPlace(_ x: Variable, mean: Tensor, variance: Tensor, weight: Variable?, bias: Variable?,
+                                      epsilon: Float, activationSlope: Float? = nil) {
+    precondition(!GradientMode.isEnabled, "batchNormInferenceInPlace: only where no graph is recorded (withoutGradients)")
+    let (scale, shift) = foldedStatistics(mean: mean, variance: variance, weight: weight, bias: bias, epsilon: epsilon)
+    NormalizationKernels.channelAffineInPlace(&x.value, scale: scale.value, shift: shift.value, activationSlope: activationSlope)
+}
+
+/// `scale = weight/√(var + ε)` and `shift = bias − mean·scale`, each `[C]`.
+private func foldedStatistics(mean: Tensor, variance: Tensor, weight: Variable?, bias: Variable?,
+                              epsilon: Float) -> (scale: Variable, shift: Variable) {
+    let invStd = Variable(variance.map { 1 / ($0 + epsilon).squareRoot() }.reshaped([variance.count]))
     let scale = weight.map { $0.reshaped(invStd.shape) * invStd } ?? invStd
     let shifted = Variable(mean.reshaped(invStd.shape)) * scale
     let shift = bias.map { $0.reshaped(invStd.shape) - shifted } ?? -shifted
-    return channelAffine(x, scale: scale, shift: shift, activationSlope: activationSlope)
+    return (scale, shift)
 }
 
 /// `y[n, c, …] = f(x[n, c, …] · scale[c] + shift[c])` for `x: [N, C]` or `[N, C, H, W]`,

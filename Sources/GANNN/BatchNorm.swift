@@ -57,6 +57,18 @@ public class BatchNorm: Module, Layer {
         numBatchesTracked.value = numBatchesTracked.value + 1
         return y
     }
+
+    /// In evaluation mode with no graph recorded, the layer (and the activation, as in
+    /// ``callAsFunction(_:activationSlope:)``) written over `x`'s own values, which nothing may
+    /// read as they were.
+    public func applyInPlace(to x: Variable, activationSlope: Float?) {
+        let c = runningMean.value.count
+        precondition(!isTraining, "\(type(of: self)).applyInPlace: only in evaluation mode")
+        precondition(x.rank == expectedRank && x.shape[1] == c,
+                     "\(type(of: self)): expected \(expectedRank == 2 ? "[N, \(c)]" : "[N, \(c), H, W]"), got \(x.shape)")
+        batchNormInferenceInPlace(x, mean: runningMean.value, variance: runningVar.value,
+                                  weight: weight, bias: bias, epsilon: epsilon, activationSlope: activationSlope)
+    }
 }
 
 /// Batch normalisation over `[N, C]`.

@@ -17,17 +17,31 @@ public final class Sequential: Module, Layer {
         layers.enumerated().map { ("\($0.offset)", $0.element as Module) }
     }
 
+    /// Runs the layers in order. Batch norm and a (Leaky)ReLU after it run as one op (see
+    /// ``fusesBatchNormActivation``); in inference (evaluation mode, no graph recorded) batch norm
+    /// writes over the previous layer's output when nothing else holds it, so sampling needs one
+    /// activation-sized buffer fewer at each batch norm.
     public func callAsFunction(_ x: Variable) -> Variable {
         var y = x, i = 0
         while i < layers.count {
-            if Sequential.fusesBatchNormActivation, i + 1 < layers.count, let norm = layers[i] as? BatchNorm,
-               let activation = layers[i + 1] as? any LeakyReLULike, activation.negativeSlope >= 0 {
-                y = norm(y, activationSlope: activation.negativeSlope)
-                i += 2
-            } else {
+            guard let norm = layers[i] as? BatchNorm else {
                 y = layers[i](y)
                 i += 1
+                continue
             }
+            var slope: Float?
+            if Sequential.fusesBatchNormActivation, i + 1 < layers.count,
+               let activation = layers[i + 1] as? any LeakyReLULike, activation.negativeSlope >= 0 {
+                slope = activation.negativeSlope
+            }
+            // `y` is unique only when it is a layer's output that no one else kept (never `x`,
+            // which the caller holds); a value shared with another tensor is copied first.
+            if !norm.isTraining, !GradientMode.isEnabled, isKnownUniquelyReferenced(&y) {
+                norm.applyInPlace(to: y, activationSlope: slope)
+            } else {
+                y = norm(y, activationSlope: slope)
+            }
+            i += slope == nil ? 1 : 2
         }
         return y
     }

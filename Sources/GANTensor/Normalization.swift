@@ -99,20 +99,52 @@ public enum NormalizationKernels {
     /// with folded statistics), `f` the identity or LeakyReLU with negative slope `activationSlope`
     /// (0: ReLU). `scale`: `[C]`; `shift`: `[C]` or nil (0).
     public static func channelAffine(_ x: Tensor, scale: Tensor, shift: Tensor?, activationSlope: Float? = nil) -> Tensor {
+        let (n, c, p) = affineDimensions(x, scale: scale, shift: shift, activationSlope: activationSlope)
+        let y = Tensor(uninitializedShape: x.shape)
+        channelAffine(x.pointer, into: y.storage.pointer, n: n, c: c, p: p, scale: scale, shift: shift,
+                      activationSlope: activationSlope)
+        return y
+    }
+
+    /// ``channelAffine(_:scale:shift:activationSlope:)`` written over `x`'s own values (copied
+    /// first if another tensor shares them): inference needs no second activation-sized buffer.
+    public static func channelAffineInPlace(_ x: inout Tensor, scale: Tensor, shift: Tensor?, activationSlope: Float? = nil) {
+        let (n, c, p) = affineDimensions(x, scale: scale, shift: shift, activationSlope: activationSlope)
+        x.withUnsafeMutableBufferPointer { values in
+            channelAffine(nil, into: values.baseAddress!, n: n, c: c, p: p,
+                          scale: scale, shift: shift, activationSlope: activationSlope)
+        }
+    }
+
+    /// `(N, C, plane size)` of `x` for a per-channel affine map, after checking the operands.
+    private static func affineDimensions(
+        _ x: Tensor, scale: Tensor, shift: Tensor?, activationSlope: Float?
+    ) -> (Int, Int, Int) {
         checkActivationSlope(activationSlope)
         let (n, c, p) = dimensions(x)
         precondition(scale.count == c && (shift?.count ?? c) == c,
                      "channelAffine: scale \(scale.shape) and shift \(shift?.shape ?? []) must have \(c) values for input \(x.shape)")
-        let y = Tensor(uninitializedShape: x.shape)
-        let src = x.pointer, dst = y.storage.pointer, a = scale.pointer, b = shift?.pointer
+        return (n, c, p)
+    }
+
+    /// The loop of both: from `src` to `dst`, each `[n, c, p]` values, or over `dst` itself when
+    /// `src` is nil. (In place has its own row loop: with two pointers that may be equal the
+    /// compiler's overlap check sends the loop to its scalar version.)
+    private static func channelAffine(
+        _ src: UnsafePointer<Float>?, into dst: UnsafeMutablePointer<Float>, n: Int, c: Int, p: Int,
+        scale: Tensor, shift: Tensor?, activationSlope: Float?
+    ) {
+        let a = scale.pointer, b = shift?.pointer
         Parallel.forRanges(n * c, costPerElement: p) { planes in
             for plane in planes {
-                let ch = plane % c
-                affineRow(src + plane * p, dst + plane * p, count: p, scale: a[ch], shift: b?[ch] ?? 0,
-                          activationSlope: activationSlope)
+                let ch = plane % c, row = dst + plane * p
+                if let src {
+                    affineRow(src + plane * p, row, count: p, scale: a[ch], shift: b?[ch] ?? 0, activationSlope: activationSlope)
+                } else {
+                    affineRowInPlace(row, count: p, scale: a[ch], shift: b?[ch] ?? 0, activationSlope: activationSlope)
+                }
             }
         }
-        return y
     }
 
     /// `to[j] = f(from[j] · scale + shift)` for `j < count`: `f` the identity (`activationSlope`
@@ -128,6 +160,18 @@ public enum NormalizationKernels {
         case nil: for j in 0..<count { to[j] = from[j] * scale + shift }
         case 0?: for j in 0..<count { to[j] = Swift.max(from[j] * scale + shift, 0) }
         case let slope?: for j in 0..<count { let v = from[j] * scale + shift; to[j] = v > 0 ? v : slope * v }
+        }
+    }
+
+    /// ``affineRow(_:_:count:scale:shift:activationSlope:)`` over `values` itself.
+    @inline(__always)
+    private static func affineRowInPlace(
+        _ values: UnsafeMutablePointer<Float>, count: Int, scale: Float, shift: Float, activationSlope: Float?
+    ) {
+        switch activationSlope {
+        case nil: for j in 0..<count { values[j] = values[j] * scale + shift }
+        case 0?: for j in 0..<count { values[j] = Swift.max(values[j] * scale + shift, 0) }
+        case let slope?: for j in 0..<count { let v = values[j] * scale + shift; values[j] = v > 0 ? v : slope * v }
         }
     }
 

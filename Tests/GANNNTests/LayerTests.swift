@@ -153,6 +153,43 @@ final class LayerTests: XCTestCase {
         }
     }
 
+    /// In inference (evaluation mode, no graph recorded) `Sequential`'s batch norms write over the
+    /// previous layer's output: the same values bit for bit, one buffer fewer per batch norm, and
+    /// the caller's input untouched — also when the first layer is a batch norm (the caller holds
+    /// its input) or a reshape (its output shares the input's values, so they are copied first).
+    func testSequentialInferenceWritesBatchNormOverItsInput() {
+        func bits(_ t: Tensor) -> [UInt32] { t.scalars.map(\.bitPattern) }
+        func buffersTaken(_ body: () -> Tensor) -> (Tensor, Int) {
+            let before = BufferPool.currentStatistics
+            let y = body()
+            let after = BufferPool.currentStatistics
+            return (y, after.reused + after.allocated - before.reused - before.allocated)
+        }
+        let rng = RandomGenerator(seed: 113)
+        let n = Sequential {
+            Conv2d(2, 3, kernelSize: 3, stride: 2, padding: 1, rng: rng); BatchNorm2d(3); ReLU()
+            Conv2d(3, 4, kernelSize: 3, rng: rng); BatchNorm2d(4); LeakyReLU(negativeSlope: 0.2)
+            Flatten(); Linear(4 * 3 * 3, 5, rng: rng); BatchNorm1d(5); LeakyReLU(negativeSlope: -0.5)
+        }
+        let x = randomVariable([6, 2, 9, 9], seed: 114)
+        _ = n(x)  // running statistics away from 0 and 1
+        n.eval()
+        let xBits = bits(x.value)
+        let (recorded, recordedBuffers) = buffersTaken { n(x).value }      // gradients on: out of place
+        let (inference, inferenceBuffers) = buffersTaken { withoutGradients { n(x).value } }
+        XCTAssertEqual(bits(inference), bits(recorded))
+        XCTAssertEqual(recordedBuffers - inferenceBuffers, 3, "one buffer fewer per batch norm")
+        XCTAssertEqual(bits(x.value), xBits)
+
+        for first in [Sequential { BatchNorm2d(2); ReLU() }, Sequential { Flatten(); BatchNorm1d(2 * 9 * 9) }] {
+            _ = first(x)
+            first.eval()
+            let expected = first(x).value
+            XCTAssertEqual(bits(withoutGradients { first(x).value }), bits(expected))
+            XCTAssertEqual(bits(x.value), xBits, "the caller's input is not written")
+        }
+    }
+
     func testStateDictRoundTripAndErrors() throws {
         let a = Sequential { Linear(3, 2, rng: RandomGenerator(seed: 3)); BatchNorm1d(2) }
         let b = Sequential { Linear(3, 2, rng: RandomGenerator(seed: 4)); BatchNorm1d(2) }

@@ -26,4 +26,31 @@ final class NormalizationKernelTests: XCTestCase {
             XCTAssertEqual(channel.map { ($0 - mean) * ($0 - mean) }.reduce(0, +) / Double(channel.count), 1, accuracy: 2e-3)
         }
     }
+
+    /// The in-place per-channel affine map gives the out-of-place values bit for bit (identity,
+    /// ReLU, LeakyReLU; odd planes, rank 2 and 4, with and without a shift), reuses the
+    /// tensor's own buffer when it holds it alone, and copies first when another tensor shares it.
+    func testChannelAffineInPlaceMatchesOutOfPlace() {
+        let rng = RandomGenerator(seed: 71)
+        for shape in [[3, 5, 7, 9], [7, 5], [1, 3, 1, 33]] {
+            let c = shape[1]
+            let scale = rng.normal([c]), shift = rng.normal([c])
+            for slope in [nil, 0, 0.2] as [Float?] {
+                for shiftOrNil in [shift, nil] as [Tensor?] {
+                    let x = rng.normal(shape)
+                    let expected = NormalizationKernels.channelAffine(x, scale: scale, shift: shiftOrNil, activationSlope: slope)
+                    var alone = Tensor(shape: shape, values: x.scalars)
+                    let buffer = alone.storage.pointer
+                    NormalizationKernels.channelAffineInPlace(&alone, scale: scale, shift: shiftOrNil, activationSlope: slope)
+                    XCTAssertEqual(alone.scalars.map(\.bitPattern), expected.scalars.map(\.bitPattern), "\(shape) slope \(String(describing: slope))")
+                    XCTAssertEqual(alone.storage.pointer, buffer, "written over its own buffer")
+                    let original = x.scalars
+                    var shared = x
+                    NormalizationKernels.channelAffineInPlace(&shared, scale: scale, shift: shiftOrNil, activationSlope: slope)
+                    XCTAssertEqual(shared.scalars.map(\.bitPattern), expected.scalars.map(\.bitPattern))
+                    XCTAssertEqual(x.scalars, original, "the tensor sharing the values is unchanged")
+                }
+            }
+        }
+    }
 }
