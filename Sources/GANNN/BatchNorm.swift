@@ -36,9 +36,8 @@ public class BatchNorm: Module, Layer {
     /// one op, or by nothing when nil: the same values as the two layers one after the other,
     /// without the normalised tensor between them (``Sequential`` calls it for such pairs).
     public func callAsFunction(_ x: Variable, activationSlope: Float?) -> Variable {
+        checkInput(x)
         let c = runningMean.value.count
-        precondition(x.rank == expectedRank && x.shape[1] == c,
-                     "\(type(of: self)): expected \(expectedRank == 2 ? "[N, \(c)]" : "[N, \(c), H, W]"), got \(x.shape)")
         guard isTraining else {
             return batchNormInference(x, mean: runningMean.value, variance: runningVar.value,
                                       weight: weight, bias: bias, epsilon: epsilon, activationSlope: activationSlope)
@@ -62,12 +61,16 @@ public class BatchNorm: Module, Layer {
     /// ``callAsFunction(_:activationSlope:)``) written over `x`'s own values, which nothing may
     /// read as they were.
     public func applyInPlace(to x: Variable, activationSlope: Float?) {
-        let c = runningMean.value.count
         precondition(!isTraining, "\(type(of: self)).applyInPlace: only in evaluation mode")
-        precondition(x.rank == expectedRank && x.shape[1] == c,
-                     "\(type(of: self)): expected \(expectedRank == 2 ? "[N, \(c)]" : "[N, \(c), H, W]"), got \(x.shape)")
+        checkInput(x)
         batchNormInferenceInPlace(x, mean: runningMean.value, variance: runningVar.value,
                                   weight: weight, bias: bias, epsilon: epsilon, activationSlope: activationSlope)
+    }
+
+    private func checkInput(_ x: Variable) {
+        let c = runningMean.value.count
+        precondition(x.rank == expectedRank && x.shape[1] == c,
+                     "\(type(of: self)): expected \(expectedRank == 2 ? "[N, \(c)]" : "[N, \(c), H, W]"), got \(x.shape)")
     }
 }
 
