@@ -254,8 +254,7 @@ func workload(_ name: String, batch: Int, threads: Int, flopPerImage: Double, _ 
     emit([("bench", name), ("impl", "swiftgan"), ("batch", batch), ("threads", threads),
           ("img_per_s", Double(batch) / median), ("gflop_per_s", flopPerImage * Double(batch) / median / 1e9),
           ("peak_rss_mb", peak), ("allocs_per_iter", allocations), ("alloc_kib_per_iter", bytes),
-          // What the steps added to the resident size of the loaded process (model and data in
-          // memory, before the first step: `setup_rss_mb` below).
+          // What the steps added to the resident size: the peak less `setup_rss_mb` below.
           ("step_rss_mb", peak - setupMB),
           // Tensor buffers taken from the system allocator (not the BufferPool) per timed iteration,
           // and the resident size once the model and data were loaded, before the first step.
