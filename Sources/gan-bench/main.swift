@@ -6,6 +6,10 @@
 //       of ../shared/reference/benchmarks.md.
 //   gan-bench sgemm [--threads 2]
 //       The sgemm ceiling alone.
+//   gan-bench gemm [--threads 2]
+//       GFLOP/s of every matrix-product shape of the mlpgan step (its Linear and Maxout layers'
+//       forward, input-gradient and weight-gradient products at batch 100) with each library
+//       linked (OpenBLAS or Accelerate, and oneDNN's sgemm), to decide which one runs them.
 //   gan-bench memory [--batch 64] [--threads 2]
 //       Batch norm, LeakyReLU, the two fused (forward), and the conversions to and from oneDNN's
 //       activation layouts on dcgan28's activations, and to and from its weight layouts on the
@@ -52,16 +56,65 @@ func option(_ name: String, default value: Int) -> Int {
     return value
 }
 
-/// The BLAS ceiling: GFLOP/s of a large square sgemm through ``BLAS/gemm``, printed as a JSON line.
+/// Every sgemm linked here: OpenBLAS (or Accelerate), and oneDNN's where it is linked.
+var linkedLibraries: [BLAS.Library] {
+    var libraries: [BLAS.Library] = [BLAS.library == .accelerate ? .accelerate : .openBLAS]
+    if BLAS.oneDNNGemmAvailable { libraries.append(.oneDNN) }
+    return libraries
+}
+
+/// Runs `body` once with each linked library running the products, then restores the choice.
+func forEachLibrary(_ body: (_ library: BLAS.Library, _ chosen: Bool) -> Void) {
+    let chosen = BLAS.library
+    defer { BLAS.library = chosen }
+    for library in linkedLibraries {
+        BLAS.library = library
+        body(library, library == chosen)
+    }
+}
+
+/// The BLAS ceiling: GFLOP/s of a large square sgemm through ``BLAS/gemm``, the best of the
+/// linked libraries (the one that runs the workloads' products is chosen on their shapes and
+/// can be the slower one here), printed as a JSON line with each library's figure.
 @discardableResult
 func sgemmCeiling(threads: Int) -> Double {
     let n = 1024, rng = RandomGenerator(seed: 1)
     let a = rng.normal([n, n]), b = rng.normal([n, n])
-    let seconds = measure { _ = Tensor.matmul(a, b) }
-    let ceiling = 2 * Double(n * n * n) / seconds / 1e9
-    emit([("bench", "sgemm"), ("m", n), ("n", n), ("k", n), ("threads", threads), ("gflop_per_s", ceiling),
-          ("blas_kernels", BLAS.kernelSet)])
-    return ceiling
+    var best = (gflops: 0.0, kernels: ""), each = [(String, Any)]()
+    forEachLibrary { library, _ in
+        let gflops = 2 * Double(n * n * n) / measure { _ = Tensor.matmul(a, b) } / 1e9
+        each.append((library.rawValue.lowercased() + "_gflop_per_s", gflops))
+        if gflops > best.gflops { best = (gflops, BLAS.kernelSet) }
+    }
+    emit([("bench", "sgemm"), ("m", n), ("n", n), ("k", n), ("threads", threads), ("gflop_per_s", best.gflops),
+          ("blas_kernels", best.kernels)] + each)
+    return best.gflops
+}
+
+/// Every product of an mlpgan step, by layer and pass, timed with each linked sgemm.
+func gemmShapes(threads: Int) {
+    let batch = option("--batch", default: 100)
+    let rng = RandomGenerator(seed: 1)
+    // (layer, in, out): G's three Linear layers, D's two Maxout layers (240 units × 5 pieces) and its logit.
+    let layers = [("G.linear1", 100, 1200), ("G.linear2", 1200, 1200), ("G.linear3", 1200, 784),
+                  ("D.maxout1", 784, 1200), ("D.maxout2", 240, 1200), ("D.linear", 240, 1)]
+    for (name, inputs, outputs) in layers {
+        let x = rng.normal([batch, inputs]), w = rng.normal([outputs, inputs]), dy = rng.normal([batch, outputs])
+        // (pass, m, n, k, body): y = x·wᵀ, dx = dy·w, dw = dyᵀ·x.
+        let passes: [(String, Int, Int, Int, () -> Void)] = [
+            ("forward", batch, outputs, inputs, { _ = Tensor.matmul(x, w, transposeB: true) }),
+            ("input_grad", batch, inputs, outputs, { _ = Tensor.matmul(dy, w) }),
+            ("weight_grad", outputs, inputs, batch, { _ = Tensor.matmul(dy, x, transposeA: true) }),
+        ]
+        for (pass, m, n, k, body) in passes {
+            forEachLibrary { _, chosen in
+                let seconds = measure(body)
+                emit([("bench", "gemm"), ("layer", name), ("pass", pass), ("m", m), ("n", n), ("k", k),
+                      ("threads", threads), ("blas_kernels", BLAS.kernelSet),
+                      ("gflop_per_s", 2 * Double(m * n * k) / seconds / 1e9), ("chosen", chosen)])
+            }
+        }
+    }
 }
 
 func kernels(threads: Int) {
@@ -291,6 +344,7 @@ do {
     switch command {
     case "kernels": kernels(threads: threads)
     case "sgemm": sgemmCeiling(threads: threads)
+    case "gemm": gemmShapes(threads: threads)
     case "memory": memoryBoundKernels(batch: option("--batch", default: 64), threads: threads)
     // Multiply-adds per image per iteration from benchmarks.md (work skipped legitimately still counts).
     case "dcgan28":
@@ -308,7 +362,7 @@ do {
             _ = model.generate(rng.normal([batch, 100, 1, 1]), labels: nil, batchSize: batch)
         }
     default:
-        FileHandle.standardError.write("gan-bench: unknown benchmark '\(command)'; available: kernels, memory, sgemm, dcgan28, mlpgan, sample\n".data(using: .utf8)!)
+        FileHandle.standardError.write("gan-bench: unknown benchmark '\(command)'; available: kernels, memory, sgemm, gemm, dcgan28, mlpgan, sample\n".data(using: .utf8)!)
         exit(2)
     }
 } catch {
