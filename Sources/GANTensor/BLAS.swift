@@ -25,12 +25,15 @@ public enum BLAS {
         case openBLAS = "OpenBLAS", accelerate = "Accelerate", oneDNN = "oneDNN"
     }
 
-    /// oneDNN's sgemm where oneDNN is linked and has AVX-512 kernels for this CPU while OpenBLAS
-    /// runs AVX2 ones (its "Haswell" or "Zen" sets, chosen by OpenBLAS or forced by
-    /// `OPENBLAS_CORETYPE`): measured 1.5–2× faster single-threaded on every product shape of
-    /// the benchmarks. Against OpenBLAS's own AVX-512 kernels the two were within ±20% either
-    /// way, so OpenBLAS stays. `SWIFTGAN_GEMM=openblas` or `=onednn` overrides the choice.
-    /// Tests switch it to compare the two.
+    /// oneDNN's sgemm where oneDNN is linked, unless OpenBLAS runs AVX-512 kernels (its
+    /// "SkylakeX", "Cooperlake" or "SapphireRapids" sets, chosen by OpenBLAS or forced by
+    /// `OPENBLAS_CORETYPE`). Measured on the products of the benchmarks' steps (`gan-bench gemm`):
+    /// where oneDNN has AVX-512 and OpenBLAS runs AVX2 kernels, oneDNN was 1.5–2× faster on
+    /// every shape; on an AVX2-only AMD EPYC (Zen 3), oneDNN's AVX2 sgemm was 10–40% faster than
+    /// OpenBLAS's "Zen" kernels on 17 of the mlpgan step's 18 shapes (and the step 15% faster),
+    /// though 38% slower on a 1024³ square; against OpenBLAS's own AVX-512 kernels the two were
+    /// within ±20% either way, so OpenBLAS stays there. `SWIFTGAN_GEMM=openblas` or `=onednn`
+    /// overrides the choice. Tests switch it to compare the two.
     nonisolated(unsafe) public static var library: Library = {
         #if canImport(Accelerate)
         return .accelerate
@@ -40,7 +43,7 @@ public enum BLAS {
         case "onednn": return oneDNNGemmAvailable ? .oneDNN : .openBLAS
         default:
             let openBLASHasAVX512 = ["skylakex", "cooperlake", "sapphirerapids"].contains(openBLASKernelSet.lowercased())
-            return oneDNNGemmAvailable && oneDNNHasAVX512 && !openBLASHasAVX512 ? .oneDNN : .openBLAS
+            return oneDNNGemmAvailable && !openBLASHasAVX512 ? .oneDNN : .openBLAS
         }
         #endif
     }()
@@ -54,11 +57,12 @@ public enum BLAS {
         #endif
     }
 
-    private static var oneDNNHasAVX512: Bool {
+    /// The instruction set of oneDNN's kernels ("avx512_core", "avx2"), nil where it is not linked.
+    private static var oneDNNInstructionSet: String? {
         #if canImport(CDNNL)
-        return OneDNN.usesAVX512
+        return OneDNN.instructionSet
         #else
-        return false
+        return nil
         #endif
     }
 
@@ -68,11 +72,11 @@ public enum BLAS {
 
     /// The kernels that run the products: "OpenBLAS Haswell" (AVX2), "OpenBLAS SkylakeX" /
     /// "Cooperlake" (AVX-512; `OPENBLAS_CORETYPE` in the environment overrides OpenBLAS's choice),
-    /// "oneDNN avx512_core", or "Accelerate".
+    /// "oneDNN avx512_core", "oneDNN avx2", or "Accelerate".
     public static var kernelSet: String {
         switch library {
         case .accelerate: return "Accelerate"
-        case .oneDNN: return oneDNNHasAVX512 ? "oneDNN avx512_core" : "oneDNN"
+        case .oneDNN: return oneDNNInstructionSet.map { $0.isEmpty ? "oneDNN" : "oneDNN " + $0 } ?? "oneDNN"
         case .openBLAS:
             #if canImport(Accelerate)
             return "OpenBLAS"

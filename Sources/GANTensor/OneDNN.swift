@@ -137,6 +137,17 @@ enum OneDNN {
         return dnnl_get_effective_cpu_isa().rawValue & avx512 == avx512
     }
 
+    /// The widest instruction set oneDNN's kernels use here, as oneDNN names it: "avx512_core",
+    /// "avx2", "avx", "sse41", or "" below those.
+    static var instructionSet: String {
+        _ = configured
+        let effective = dnnl_get_effective_cpu_isa().rawValue
+        let sets: [(dnnl_cpu_isa_t, String)] = [
+            (dnnl_cpu_isa_avx512_core, "avx512_core"), (dnnl_cpu_isa_avx2, "avx2"),
+            (dnnl_cpu_isa_avx, "avx"), (dnnl_cpu_isa_sse41, "sse41")]
+        return sets.first { effective & $0.0.rawValue == $0.0.rawValue }?.1 ?? ""
+    }
+
     /// Row-major `C = α·op(A)·op(B) + β·C` by oneDNN's sgemm on the calling thread.
     static func sgemm(
         _ transposeA: Bool, _ transposeB: Bool, _ m: Int, _ n: Int, _ k: Int, _ alpha: Float,
