@@ -42,32 +42,19 @@ public final class Adam: Optimizer {
                 p.value.withUnsafeMutableBufferPointer { out in
                     let mp = m.baseAddress!, vp = v.baseAddress!, op = out.baseAddress!
                     Parallel.forRanges(out.count) { r in
-                        // 16 lanes at a time (the compiler left the scalar loop scalar: the four
-                        // arrays may alias), then the rest; the same operations in the same order,
-                        // so every lane rounds as the scalar loop does.
-                        typealias V = SIMD16<Float>
+                        typealias V = Lanes.Vector
                         let (vb1, vb2, v1b1, v1b2) = (V(repeating: b1), V(repeating: b2), V(repeating: oneMinusB1), V(repeating: oneMinusB2))
                         let (vStep, vCorrection, vEps, vWd) = (V(repeating: stepSize), V(repeating: correction2), V(repeating: eps), V(repeating: wd))
-                        var j = r.lowerBound
-                        while j + 16 <= r.upperBound {
-                            let offset = j * MemoryLayout<Float>.stride
-                            var g = UnsafeRawPointer(grad).loadUnaligned(fromByteOffset: offset, as: V.self)
-                            var param = UnsafeRawPointer(op).loadUnaligned(fromByteOffset: offset, as: V.self)
+                        Lanes.forEachBlock(of: r) { j, lanes in
+                            var g = Lanes.load(grad, at: j, lanes: lanes)
+                            var param = Lanes.load(op, at: j, lanes: lanes)
                             if wd != 0 { g = g + vWd * param }
-                            let m = vb1 * UnsafeRawPointer(mp).loadUnaligned(fromByteOffset: offset, as: V.self) + v1b1 * g
-                            let v = vb2 * UnsafeRawPointer(vp).loadUnaligned(fromByteOffset: offset, as: V.self) + v1b2 * g * g
+                            let m = vb1 * Lanes.load(mp, at: j, lanes: lanes) + v1b1 * g
+                            let v = vb2 * Lanes.load(vp, at: j, lanes: lanes) + v1b2 * g * g
                             param -= vStep * m / (v.squareRoot() / vCorrection + vEps)
-                            UnsafeMutableRawPointer(mp).storeBytes(of: m, toByteOffset: offset, as: V.self)
-                            UnsafeMutableRawPointer(vp).storeBytes(of: v, toByteOffset: offset, as: V.self)
-                            UnsafeMutableRawPointer(op).storeBytes(of: param, toByteOffset: offset, as: V.self)
-                            j += 16
-                        }
-                        while j < r.upperBound {
-                            let g = wd == 0 ? grad[j] : grad[j] + wd * op[j]
-                            mp[j] = b1 * mp[j] + oneMinusB1 * g
-                            vp[j] = b2 * vp[j] + oneMinusB2 * g * g
-                            op[j] -= stepSize * mp[j] / (vp[j].squareRoot() / correction2 + eps)
-                            j += 1
+                            Lanes.store(m, to: mp, at: j, lanes: lanes)
+                            Lanes.store(v, to: vp, at: j, lanes: lanes)
+                            Lanes.store(param, to: op, at: j, lanes: lanes)
                         }
                     }
                 }

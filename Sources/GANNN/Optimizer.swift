@@ -63,3 +63,46 @@ public class Optimizer {
         return t
     }
 }
+
+/// The optimizers' update loops run 16 values at a time: the compiler leaves their scalar loops
+/// scalar (the parameter, gradient and state arrays may alias). ``forEachBlock(of:_:)`` cuts a
+/// range into blocks of 16, the last shorter, and ``load(_:at:lanes:)`` / ``store(_:to:at:lanes:)``
+/// move a block (a short one zero-padded, only its values stored back), so every value is
+/// computed by the same operations in the same order wherever it falls: one formula, no scalar
+/// tail to keep in step with it, and a result that does not depend on how the range was split.
+enum Lanes {
+    typealias Vector = SIMD16<Float>
+
+    /// `body(start, lanes)` for `start` = `range.lowerBound`, +16, …, with `lanes` = 16 except
+    /// for a last block of fewer values.
+    @inline(__always)
+    static func forEachBlock(of range: Range<Int>, _ body: (_ start: Int, _ lanes: Int) -> Void) {
+        var start = range.lowerBound
+        while start < range.upperBound {
+            let lanes = Swift.min(Vector.scalarCount, range.upperBound - start)
+            body(start, lanes)
+            start += lanes
+        }
+    }
+
+    /// `p[start ..< start + lanes]`, zeros after them.
+    @inline(__always)
+    static func load(_ p: UnsafePointer<Float>, at start: Int, lanes: Int) -> Vector {
+        if lanes == Vector.scalarCount {
+            return UnsafeRawPointer(p + start).loadUnaligned(as: Vector.self)
+        }
+        var v = Vector(repeating: 0)
+        for l in 0..<lanes { v[l] = p[start + l] }
+        return v
+    }
+
+    /// Writes the first `lanes` values of `v` to `p[start ..< start + lanes]`.
+    @inline(__always)
+    static func store(_ v: Vector, to p: UnsafeMutablePointer<Float>, at start: Int, lanes: Int) {
+        if lanes == Vector.scalarCount {
+            UnsafeMutableRawPointer(p + start).storeBytes(of: v, as: Vector.self)
+            return
+        }
+        for l in 0..<lanes { p[start + l] = v[l] }
+    }
+}

@@ -33,26 +33,38 @@ public final class SGD: Optimizer {
         let usesBuffer = classical || mu != 0
         let firstStep = buffers[i] == nil
         if usesBuffer && firstStep { buffers[i] = Tensor(zeros: p.shape) }
+        typealias V = Lanes.Vector
+        let (vMu, vLr, vWd, vDamp) = (V(repeating: mu), V(repeating: lr), V(repeating: wd), V(repeating: damp))
         p.value.withUnsafeMutableBufferPointer { out in
             let param = out.baseAddress!, n = out.count
             guard usesBuffer else {
                 Parallel.forRanges(n) { r in
-                    for j in r { param[j] -= lr * (wd == 0 ? grad[j] : grad[j] + wd * param[j]) }
+                    Lanes.forEachBlock(of: r) { j, lanes in
+                        let p = Lanes.load(param, at: j, lanes: lanes)
+                        var g = Lanes.load(grad, at: j, lanes: lanes)
+                        if wd != 0 { g = g + vWd * p }
+                        Lanes.store(p - vLr * g, to: param, at: j, lanes: lanes)
+                    }
                 }
                 return
             }
             buffers[i]!.withUnsafeMutableBufferPointer { b in
-                let v = b.baseAddress!
+                let buffer = b.baseAddress!
                 Parallel.forRanges(n) { r in
-                    for j in r {
-                        let g = wd == 0 ? grad[j] : grad[j] + wd * param[j]
+                    Lanes.forEachBlock(of: r) { j, lanes in
+                        var p = Lanes.load(param, at: j, lanes: lanes)
+                        var g = Lanes.load(grad, at: j, lanes: lanes)
+                        if wd != 0 { g = g + vWd * p }
+                        var v = Lanes.load(buffer, at: j, lanes: lanes)
                         if classical {
-                            v[j] = mu * v[j] - lr * g
-                            param[j] += v[j]
+                            v = vMu * v - vLr * g
+                            p = p + v
                         } else {
-                            v[j] = firstStep ? g : mu * v[j] + damp * g
-                            param[j] -= lr * (nesterov ? g + mu * v[j] : v[j])
+                            v = firstStep ? g : vMu * v + vDamp * g
+                            p = p - vLr * (nesterov ? g + vMu * v : v)
                         }
+                        Lanes.store(v, to: buffer, at: j, lanes: lanes)
+                        Lanes.store(p, to: param, at: j, lanes: lanes)
                     }
                 }
             }
