@@ -8,8 +8,9 @@
 //       The sgemm ceiling alone.
 //   gan-bench gemm [--threads 2]
 //       GFLOP/s of every matrix-product shape of the mlpgan step (its Linear and Maxout layers'
-//       forward, input-gradient and weight-gradient products at batch 100) with each library
-//       linked (OpenBLAS or Accelerate, and oneDNN's sgemm), to decide which one runs them.
+//       forward, input-gradient and weight-gradient products at batch 100), and of squares from
+//       256 to 1024 and sampling's largest product (G's first layer at batch 1,000), with each
+//       library linked (OpenBLAS or Accelerate, and oneDNN's sgemm), to decide which runs them.
 //   gan-bench memory [--batch 64] [--threads 2]
 //       Batch norm, LeakyReLU, the two fused (forward), and the conversions to and from oneDNN's
 //       activation layouts on dcgan28's activations, and to and from its weight layouts on the
@@ -106,14 +107,23 @@ func gemmShapes(threads: Int) {
             ("input_grad", batch, inputs, outputs, { _ = Tensor.matmul(dy, w) }),
             ("weight_grad", outputs, inputs, batch, { _ = Tensor.matmul(dy, x, transposeA: true) }),
         ]
-        for (pass, m, n, k, body) in passes {
-            forEachLibrary { _, chosen in
-                let seconds = measure(body)
-                emit([("bench", "gemm"), ("layer", name), ("pass", pass), ("m", m), ("n", n), ("k", k),
-                      ("threads", threads), ("blas_kernels", BLAS.kernelSet),
-                      ("gflop_per_s", 2 * Double(m * n * k) / seconds / 1e9), ("chosen", chosen)])
-            }
-        }
+        for (pass, m, n, k, body) in passes { timeProduct(name, pass, m: m, n: n, k: k, body) }
+    }
+    // Larger products: squares, and dcgan28's G.convT1 (1×1 input: a plain product) at batch 1,000.
+    for (name, m, n, k) in [("square", 256, 256, 256), ("square", 512, 512, 512), ("square", 768, 768, 768),
+                            ("square", 1024, 1024, 1024), ("square", 1000, 1000, 1000), ("square", 1536, 1536, 1536), ("square", 2048, 2048, 2048), ("sample G.convT1", 1000, 256 * 49, 100)] {
+        let a = rng.normal([m, k]), b = rng.normal([k, n])
+        timeProduct(name, "forward", m: m, n: n, k: k) { _ = Tensor.matmul(a, b) }
+    }
+}
+
+/// Times `body`, a product of `m·n·k` multiply-adds, with each linked library; one JSON line each.
+func timeProduct(_ name: String, _ pass: String, m: Int, n: Int, k: Int, _ body: () -> Void) {
+    forEachLibrary { _, chosen in
+        let seconds = measure(body)
+        emit([("bench", "gemm"), ("layer", name), ("pass", pass), ("m", m), ("n", n), ("k", k),
+              ("threads", threads), ("blas_kernels", BLAS.kernelSet),
+              ("gflop_per_s", 2 * Double(m * n * k) / seconds / 1e9), ("chosen", chosen)])
     }
 }
 
