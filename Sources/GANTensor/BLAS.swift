@@ -118,7 +118,9 @@ public enum BLAS {
         let extent = splitColumns ? n : m
         // Blocks are multiples of 16 so each block's edge stays SIMD-aligned.
         let block = ((extent + blocks - 1) / blocks + 15) / 16 * 16
-        let run = { (index: Int) in
+        // Block `index` on thread `index mod threadCount`. (A closure literal, not one held in a
+        // local: a local closure's context went to the heap, one allocation per product.)
+        Parallel.perform(blocks) { index in
             let start = index * block, end = min(extent, start + block)
             guard start < end else { return }
             if splitColumns {
@@ -131,7 +133,6 @@ public enum BLAS {
                 sgemm(transposeA, transposeB, end - start, n, k, alpha, aBlock, lda, b, ldb, beta, c + start * ldc, ldc)
             }
         }
-        Parallel.perform(blocks, run)  // block w on thread w mod threadCount
     }
 
     /// Blocks a product is split into: a power of two (so two or four workers share them
