@@ -31,6 +31,8 @@ let package = Package(
             providers: [.apt(["libopenblas-dev"])]),
         // oneDNN (Linux): direct convolution kernels for the wide layers.
         .systemLibrary(name: "CDNNL", path: "Sources/CDNNL", providers: [.apt(["libdnnl-dev"])]),
+        // glibc's malloc.h (Linux): mallopt, to pin the mmap threshold.
+        .systemLibrary(name: "CMalloc", path: "Sources/CMalloc"),
         .systemLibrary(
             name: "CZlib", path: "Sources/CZlib", pkgConfig: "zlib",
             providers: [.apt(["zlib1g-dev"]), .brew(["zlib"])]),
@@ -40,6 +42,7 @@ let package = Package(
             dependencies: [
                 .target(name: "CBLAS", condition: .when(platforms: [.linux])),
                 .target(name: "CDNNL", condition: .when(platforms: [.linux])),
+                .target(name: "CMalloc", condition: .when(platforms: [.linux])),
                 .product(name: "Atomics", package: "swift-atomics"),
             ]),
         .target(name: "GANAutograd", dependencies: ["GANTensor"]),
@@ -55,7 +58,9 @@ let package = Package(
         .target(name: "GANTestSupport", dependencies: ["GANAutograd"], path: "Sources/GANTestSupport"),
         .executableTarget(name: "gan-bench", dependencies: ["GAN"]),
 
-        .testTarget(name: "GANTensorTests", dependencies: ["GANTensor", "GANTestSupport"]),
+        .testTarget(
+            name: "GANTensorTests",
+            dependencies: ["GANTensor", "GANTestSupport", .target(name: "CMalloc", condition: .when(platforms: [.linux]))]),
         .testTarget(name: "GANAutogradTests", dependencies: ["GANAutograd", "GANTestSupport"]),
         .testTarget(
             name: "GANNNTests", dependencies: ["GANNN", "GANData", "GANTestSupport"],

@@ -344,6 +344,9 @@ func stringOption(_ name: String) -> String? {
     return nil
 }
 
+// As the `gan` tool: large transient buffers (oneDNN's sgemm packing) mapped and unmapped, not
+// left in heaps glibc keeps.
+BufferPool.pinMallocMmapThreshold()
 let command = CommandLine.arguments.dropFirst().first ?? "kernels"
 // Every benchmark runs on `--threads` threads (SwiftGAN's workers; OpenBLAS and oneDNN single-threaded).
 let threads = option("--threads", default: 2)

@@ -10,6 +10,13 @@ struct GANCommand: ParsableCommand {
         abstract: "Train, sample, inspect and evaluate GANs on the CPU.",
         version: SwiftGANVersion.string,
         subcommands: [Train.self, Sample.self, Interpolate.self, Evaluate.self, Classifier.self, DataCommand.self])
+
+    /// Pins glibc's mmap threshold (see ``BufferPool/pinMallocMmapThreshold(bytes:)``) before
+    /// anything is allocated, then parses and runs the command.
+    static func main() {
+        BufferPool.pinMallocMmapThreshold()
+        main(nil)
+    }
 }
 
 /// Prints to standard error.

@@ -1,3 +1,6 @@
+#if canImport(CMalloc)
+import CMalloc
+#endif
 @testable import GANTensor
 import XCTest
 
@@ -107,5 +110,43 @@ final class BufferPoolTests: XCTestCase {
         }
         do { _ = Tensor(zeros: [6 * 4096]) }       // larger than the capacity: never cached
         XCTAssertLessThanOrEqual(BufferPool.currentStatistics.cachedBytes, 5 * 4096)
+    }
+
+    /// Once glibc has raised its mmap threshold (freeing a block of 30 MiB raises it to 30 MiB),
+    /// a block larger than anything free in its heap extends the heap; after
+    /// ``BufferPool/pinMallocMmapThreshold(bytes:)`` it gets a mapping of its own (glibc counts
+    /// those in `mallinfo2().hblks`), which goes back to the system when freed.
+    nonisolated(unsafe) static var observed: UnsafeMutableRawPointer?
+
+    func testPinnedMmapThresholdMapsLargeBlocksAgain() throws {
+        #if canImport(CMalloc)
+        guard ProcessInfo.processInfo.environment["MALLOC_MMAP_THRESHOLD_"] == nil else {
+            throw XCTSkip("MALLOC_MMAP_THRESHOLD_ is set: the pin leaves the user's threshold")
+        }
+        // More than the heap holds free, so no free chunk can serve it.
+        func sizeBeyondFreeHeap() -> Int { Int(mallinfo2().fordblks) + (1 << 20) }
+        // Each block is stored where the optimiser must assume it is read (LLVM deletes a
+        // malloc whose block is only freed).
+        func allocate(_ bytes: Int) -> UnsafeMutableRawPointer? {
+            Self.observed = malloc(bytes)
+            return Self.observed
+        }
+        free(allocate(30 << 20))
+        let first = sizeBeyondFreeHeap()
+        try XCTSkipUnless(first < 30 << 20, "the heap already holds \(first) bytes free")
+        var mapped = mallinfo2().hblks
+        let heapBlock = allocate(first)
+        XCTAssertEqual(mallinfo2().hblks, mapped, "before the pin, \(first) bytes extend glibc's heap")
+        free(heapBlock)
+        XCTAssertTrue(BufferPool.pinMallocMmapThreshold())
+        let second = sizeBeyondFreeHeap()
+        mapped = mallinfo2().hblks
+        let mappedBlock = allocate(second)
+        XCTAssertEqual(mallinfo2().hblks, mapped + 1, "after the pin, \(second) bytes have a mapping of their own")
+        free(mappedBlock)
+        Self.observed = nil
+        #else
+        throw XCTSkip("glibc only")
+        #endif
     }
 }
