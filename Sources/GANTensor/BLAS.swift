@@ -30,7 +30,7 @@ public enum BLAS {
     /// `OPENBLAS_CORETYPE`). Measured on the products of the benchmarks' steps (`gan-bench gemm`):
     /// where oneDNN has AVX-512 and OpenBLAS runs AVX2 kernels, oneDNN was 1.5–2× faster on
     /// every shape; on an AVX2-only AMD EPYC (Zen 3), oneDNN's AVX2 sgemm was 10–40% faster than
-    /// OpenBLAS's "Zen" kernels on 17 of the mlpgan step's 18 shapes (and the step 15% faster),
+    /// OpenBLAS's "Zen" kernels on 17 of the mlpgan step's 18 shapes (the step about 20% faster),
     /// though 38% slower on a 1024³ square; against OpenBLAS's own AVX-512 kernels the two were
     /// within ±20% either way, so OpenBLAS stays there. `SWIFTGAN_GEMM=openblas` or `=onednn`
     /// overrides the choice. Tests switch it to compare the two.

@@ -170,9 +170,9 @@ extension BufferPool {
     ///
     /// glibc raises that threshold to the size of each large block freed (up to 32 MiB), after
     /// which the libraries' transient buffers come from heaps it keeps: sampling 1,000 images,
-    /// oneDNN's sgemm asks for four packing buffers of 1.8 MB per batch, and the memory the
-    /// batches added went from 292 MB to 314–347 MB. Tensor buffers do not depend on it (this
-    /// cache keeps them). A process-wide setting, so the library never applies it by itself: the
+    /// oneDNN's sgemm asks for four packing buffers of 1.8 MB per batch, and the batches added
+    /// 314–347 MB to the resident size instead of 292 MB with the threshold pinned. Tensor
+    /// buffers do not depend on it (this cache keeps them). A process-wide setting, so the library never applies it by itself: the
     /// `gan` tool and `gan-bench` call it first thing. Does nothing where `MALLOC_MMAP_THRESHOLD_`
     /// is set (the user's choice stands) and off glibc. Returns whether it set the threshold.
     @discardableResult

@@ -131,11 +131,7 @@ enum OneDNN {
     }()
 
     /// True when oneDNN's kernels use AVX-512 on this CPU.
-    static var usesAVX512: Bool {
-        _ = configured
-        let avx512 = dnnl_cpu_isa_avx512_core.rawValue
-        return dnnl_get_effective_cpu_isa().rawValue & avx512 == avx512
-    }
+    static var usesAVX512: Bool { instructionSet == "avx512_core" }
 
     /// The widest instruction set oneDNN's kernels use here, as oneDNN names it: "avx512_core",
     /// "avx2", "avx", "sse41", or "" below those.

@@ -9,7 +9,7 @@
 //   gan-bench gemm [--threads 2]
 //       GFLOP/s of every matrix-product shape of the mlpgan step (its Linear and Maxout layers'
 //       forward, input-gradient and weight-gradient products at batch 100), and of squares from
-//       256 to 1024 and sampling's largest product (G's first layer at batch 1,000), with each
+//       256 to 2048 and sampling's largest product (G's first layer at batch 1,000), with each
 //       library linked (OpenBLAS or Accelerate, and oneDNN's sgemm), to decide which runs them.
 //   gan-bench memory [--batch 64] [--threads 2]
 //       Batch norm, LeakyReLU, the two fused (forward), and the conversions to and from oneDNN's
@@ -75,8 +75,9 @@ func forEachLibrary(_ body: (_ library: BLAS.Library, _ chosen: Bool) -> Void) {
 }
 
 /// The BLAS ceiling: GFLOP/s of a large square sgemm through ``BLAS/gemm``, the best of the
-/// linked libraries (the one that runs the workloads' products is chosen on their shapes and
-/// can be the slower one here), printed as a JSON line with each library's figure.
+/// linked libraries (the one that runs the workloads' products was chosen on their shapes, see
+/// `gan-bench gemm`, and can be the slower one at this size), printed as a JSON line with each
+/// library's figure.
 @discardableResult
 func sgemmCeiling(threads: Int) -> Double {
     let n = 1024, rng = RandomGenerator(seed: 1)
@@ -110,8 +111,8 @@ func gemmShapes(threads: Int) {
         for (pass, m, n, k, body) in passes { timeProduct(name, pass, m: m, n: n, k: k, body) }
     }
     // Larger products: squares, and dcgan28's G.convT1 (1×1 input: a plain product) at batch 1,000.
-    for (name, m, n, k) in [("square", 256, 256, 256), ("square", 512, 512, 512), ("square", 768, 768, 768),
-                            ("square", 1024, 1024, 1024), ("square", 1000, 1000, 1000), ("square", 1536, 1536, 1536), ("square", 2048, 2048, 2048), ("sample G.convT1", 1000, 256 * 49, 100)] {
+    let larger = [256, 512, 768, 1000, 1024, 1536, 2048].map { ("square", $0, $0, $0) } + [("sample G.convT1", 1000, 256 * 49, 100)]
+    for (name, m, n, k) in larger {
         let a = rng.normal([m, k]), b = rng.normal([k, n])
         timeProduct(name, "forward", m: m, n: n, k: k) { _ = Tensor.matmul(a, b) }
     }
