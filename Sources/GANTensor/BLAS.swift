@@ -48,6 +48,27 @@ public enum BLAS {
         #endif
     }()
 
+    /// Every sgemm linked on this platform: OpenBLAS (and oneDNN's where it is linked) on Linux,
+    /// Accelerate on macOS.
+    public static var linkedLibraries: [Library] {
+        #if canImport(Accelerate)
+        return [.accelerate]
+        #else
+        return oneDNNGemmAvailable ? [.openBLAS, .oneDNN] : [.openBLAS]
+        #endif
+    }
+
+    /// Runs `body(library)` once with each of ``linkedLibraries`` running the products, then
+    /// restores ``library`` (for tests and benchmarks that compare them).
+    public static func forEachLinkedLibrary(_ body: (Library) throws -> Void) rethrows {
+        let chosen = library
+        defer { library = chosen }
+        for each in linkedLibraries {
+            library = each
+            try body(each)
+        }
+    }
+
     /// True where oneDNN is linked (its sgemm can run the products).
     public static var oneDNNGemmAvailable: Bool {
         #if canImport(CDNNL)
@@ -57,12 +78,12 @@ public enum BLAS {
         #endif
     }
 
-    /// The instruction set of oneDNN's kernels ("avx512_core", "avx2"), nil where it is not linked.
-    private static var oneDNNInstructionSet: String? {
+    /// The instruction set of oneDNN's kernels ("avx512_core", "avx2"), "" where it is not linked.
+    private static var oneDNNInstructionSet: String {
         #if canImport(CDNNL)
         return OneDNN.instructionSet
         #else
-        return nil
+        return ""
         #endif
     }
 
@@ -76,7 +97,7 @@ public enum BLAS {
     public static var kernelSet: String {
         switch library {
         case .accelerate: return "Accelerate"
-        case .oneDNN: return oneDNNInstructionSet.map { $0.isEmpty ? "oneDNN" : "oneDNN " + $0 } ?? "oneDNN"
+        case .oneDNN: return oneDNNInstructionSet.isEmpty ? "oneDNN" : "oneDNN " + oneDNNInstructionSet
         case .openBLAS:
             #if canImport(Accelerate)
             return "OpenBLAS"

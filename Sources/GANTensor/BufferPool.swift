@@ -172,9 +172,10 @@ extension BufferPool {
     /// which the libraries' transient buffers come from heaps it keeps: sampling 1,000 images,
     /// oneDNN's sgemm asks for four packing buffers of 1.8 MB per batch, and the batches added
     /// 314–347 MB to the resident size instead of 292 MB with the threshold pinned. Tensor
-    /// buffers do not depend on it (this cache keeps them). A process-wide setting, so the library never applies it by itself: the
-    /// `gan` tool and `gan-bench` call it first thing. Does nothing where `MALLOC_MMAP_THRESHOLD_`
-    /// is set (the user's choice stands) and off glibc. Returns whether it set the threshold.
+    /// buffers do not depend on it (this cache keeps them). A process-wide setting, so the
+    /// library never applies it by itself: the `gan` tool and `gan-bench` call it first thing.
+    /// Does nothing where `MALLOC_MMAP_THRESHOLD_` is set (the user's choice stands) and off
+    /// glibc. Returns whether it set the threshold.
     @discardableResult
     public static func pinMallocMmapThreshold(bytes: Int = 128 << 10) -> Bool {
         #if canImport(CMalloc)

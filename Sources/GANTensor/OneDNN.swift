@@ -134,15 +134,15 @@ enum OneDNN {
     static var usesAVX512: Bool { instructionSet == "avx512_core" }
 
     /// The widest instruction set oneDNN's kernels use here, as oneDNN names it: "avx512_core",
-    /// "avx2", "avx", "sse41", or "" below those.
-    static var instructionSet: String {
+    /// "avx2", "avx", "sse41", or "" below those. Read once (after the cap is set).
+    static let instructionSet: String = {
         _ = configured
         let effective = dnnl_get_effective_cpu_isa().rawValue
         let sets: [(dnnl_cpu_isa_t, String)] = [
             (dnnl_cpu_isa_avx512_core, "avx512_core"), (dnnl_cpu_isa_avx2, "avx2"),
             (dnnl_cpu_isa_avx, "avx"), (dnnl_cpu_isa_sse41, "sse41")]
         return sets.first { effective & $0.0.rawValue == $0.0.rawValue }?.1 ?? ""
-    }
+    }()
 
     /// Row-major `C = α·op(A)·op(B) + β·C` by oneDNN's sgemm on the calling thread.
     static func sgemm(

@@ -57,23 +57,6 @@ func option(_ name: String, default value: Int) -> Int {
     return value
 }
 
-/// Every sgemm linked here: OpenBLAS (or Accelerate), and oneDNN's where it is linked.
-var linkedLibraries: [BLAS.Library] {
-    var libraries: [BLAS.Library] = [BLAS.library == .accelerate ? .accelerate : .openBLAS]
-    if BLAS.oneDNNGemmAvailable { libraries.append(.oneDNN) }
-    return libraries
-}
-
-/// Runs `body` once with each linked library running the products, then restores the choice.
-func forEachLibrary(_ body: (_ library: BLAS.Library, _ chosen: Bool) -> Void) {
-    let chosen = BLAS.library
-    defer { BLAS.library = chosen }
-    for library in linkedLibraries {
-        BLAS.library = library
-        body(library, library == chosen)
-    }
-}
-
 /// The BLAS ceiling: GFLOP/s of a large square sgemm through ``BLAS/gemm``, the best of the
 /// linked libraries (the one that runs the workloads' products was chosen on their shapes, see
 /// `gan-bench gemm`, and can be the slower one at this size), printed as a JSON line with each
@@ -83,7 +66,7 @@ func sgemmCeiling(threads: Int) -> Double {
     let n = 1024, rng = RandomGenerator(seed: 1)
     let a = rng.normal([n, n]), b = rng.normal([n, n])
     var best = (gflops: 0.0, kernels: ""), each = [(String, Any)]()
-    forEachLibrary { library, _ in
+    BLAS.forEachLinkedLibrary { library in
         let gflops = 2 * Double(n * n * n) / measure { _ = Tensor.matmul(a, b) } / 1e9
         each.append((library.rawValue.lowercased() + "_gflop_per_s", gflops))
         if gflops > best.gflops { best = (gflops, BLAS.kernelSet) }
@@ -111,7 +94,8 @@ func gemmShapes(threads: Int) {
         for (pass, m, n, k, body) in passes { timeProduct(name, pass, m: m, n: n, k: k, body) }
     }
     // Larger products: squares, and dcgan28's G.convT1 (1×1 input: a plain product) at batch 1,000.
-    let larger = [256, 512, 768, 1000, 1024, 1536, 2048].map { ("square", $0, $0, $0) } + [("sample G.convT1", 1000, 256 * 49, 100)]
+    let larger = [256, 512, 768, 1000, 1024, 1536, 2048].map { ("square", $0, $0, $0) }
+        + [("sample G.convT1", 1000, 256 * 49, 100)]
     for (name, m, n, k) in larger {
         let a = rng.normal([m, k]), b = rng.normal([k, n])
         timeProduct(name, "forward", m: m, n: n, k: k) { _ = Tensor.matmul(a, b) }
@@ -120,11 +104,12 @@ func gemmShapes(threads: Int) {
 
 /// Times `body`, a product of `m·n·k` multiply-adds, with each linked library; one JSON line each.
 func timeProduct(_ name: String, _ pass: String, m: Int, n: Int, k: Int, _ body: () -> Void) {
-    forEachLibrary { _, chosen in
+    let chosen = BLAS.library
+    BLAS.forEachLinkedLibrary { library in
         let seconds = measure(body)
         emit([("bench", "gemm"), ("layer", name), ("pass", pass), ("m", m), ("n", n), ("k", k),
               ("threads", threads), ("blas_kernels", BLAS.kernelSet),
-              ("gflop_per_s", 2 * Double(m * n * k) / seconds / 1e9), ("chosen", chosen)])
+              ("gflop_per_s", 2 * Double(m * n * k) / seconds / 1e9), ("chosen", library == chosen)])
     }
 }
 

@@ -14,31 +14,12 @@ final class BLASTests: XCTestCase {
         return Tensor(shape: [m, n], values: c)
     }
 
-    /// Every sgemm this platform can use (OpenBLAS and oneDNN on Linux, Accelerate on macOS).
-    private var libraries: [BLAS.Library] {
-        #if canImport(Accelerate)
-        return [.accelerate]
-        #else
-        return BLAS.oneDNNGemmAvailable ? [.openBLAS, .oneDNN] : [.openBLAS]
-        #endif
-    }
-
-    /// Runs `body` once with each library selected.
-    private func forEachLibrary(_ body: (BLAS.Library) -> Void) {
-        let saved = BLAS.library
-        defer { BLAS.library = saved }
-        for library in libraries {
-            BLAS.library = library
-            body(library)
-        }
-    }
-
     /// Products large enough to be split across workers (by columns when n ≥ m, by rows when
     /// m > n, odd extents so the last block is ragged) equal the reference for every transpose
     /// combination, and are bit-identical whatever the thread count, with each library (k = 1500:
     /// longer than one k block of either library).
     func testSplitProductsMatchReferenceAndIgnoreThreadCount() {
-        forEachLibrary { library in
+        BLAS.forEachLinkedLibrary { library in
             splitProductsMatchReference(library)
         }
     }
@@ -63,7 +44,7 @@ final class BLASTests: XCTestCase {
     /// The bias-fused product (β = 1) equals the product plus the row in every row, split or
     /// not, with each library.
     func testMatmulAddingRow() {
-        forEachLibrary { _ in matmulAddingRowMatches() }
+        BLAS.forEachLinkedLibrary { _ in matmulAddingRowMatches() }
     }
 
     private func matmulAddingRowMatches() {
@@ -79,7 +60,7 @@ final class BLASTests: XCTestCase {
     }
 
     func testKernelSetNamesTheLibrary() {
-        forEachLibrary { library in
+        BLAS.forEachLinkedLibrary { library in
             XCTAssertTrue(BLAS.kernelSet.hasPrefix(library.rawValue), "\(BLAS.kernelSet) for \(library)")
         }
     }
