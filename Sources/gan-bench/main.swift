@@ -1,9 +1,11 @@
 // gan-bench: performance figures as JSON lines (release build: `swift run -c release gan-bench`).
 //
-//   gan-bench kernels [--batch 64] [--threads 2]
+//   gan-bench kernels [--batch 64] [--threads 2] [--layer NAME]
 //       GFLOP/s of sgemm (the BLAS ceiling, measured in the same run), and of Conv2d /
 //       ConvTranspose2d forward, input-gradient and weight-gradient at the dcgan28 layer shapes
-//       of ../shared/reference/benchmarks.md.
+//       of ../shared/reference/benchmarks.md; where oneDNN runs a pass, im2col + GEMM is timed
+//       beside it in alternating blocks ("chosen" marks the kernel the step uses). `--layer`
+//       keeps the layers whose name starts with NAME (e.g. G.convT2) and skips the memory kernels.
 //   gan-bench sgemm [--threads 2]
 //       The sgemm ceiling alone.
 //   gan-bench gemm [--threads 2]
@@ -27,15 +29,23 @@ func now() -> Double { Double(DispatchTime.now().uptimeNanoseconds) * 1e-9 }
 
 /// Median seconds per call of `body` over `repeats` timed blocks after a warm-up.
 func measure(repeats: Int = 7, minimumSeconds: Double = 0.05, _ body: () -> Void) -> Double {
-    body()
-    var times = [Double]()
+    withoutActuallyEscaping(body) { measureAlternating(repeats: repeats, minimumSeconds: minimumSeconds, [$0])[0] }
+}
+
+/// Median seconds per call of each body, timed in alternating blocks so that both see the same
+/// machine (the shared machine's speed drifts by tens of percent within a minute).
+func measureAlternating(repeats: Int = 7, minimumSeconds: Double = 0.05, _ bodies: [() -> Void]) -> [Double] {
+    var times = bodies.map { _ in [Double]() }
+    for body in bodies { body() }
     for _ in 0..<repeats {
-        var calls = 0
-        let start = now()
-        repeat { body(); calls += 1 } while now() - start < minimumSeconds
-        times.append((now() - start) / Double(calls))
+        for (b, body) in bodies.enumerated() {
+            var calls = 0
+            let start = now()
+            repeat { body(); calls += 1 } while now() - start < minimumSeconds
+            times[b].append((now() - start) / Double(calls))
+        }
     }
-    return times.sorted()[times.count / 2]
+    return times.map { $0.sorted()[$0.count / 2] }
 }
 
 func emit(_ fields: [(String, Any)]) {
@@ -127,34 +137,43 @@ func kernels(threads: Int) {
         ("D.conv2 64->128 k4s2p1", Conv2dGeometry(batch: batch, inChannels: 64, inHeight: 14, inWidth: 14, outChannels: 128, kernel: (4, 4), stride: (2, 2), padding: (1, 1)), false),
         ("D.conv3 128->1 k7", Conv2dGeometry(batch: batch, inChannels: 128, inHeight: 7, inWidth: 7, outChannels: 1, kernel: (7, 7)), false),
     ]
-    for (name, g, transposed) in layers {
+    let only = stringOption("--layer")
+    for (name, g, transposed) in layers where only == nil || name.hasPrefix(only!) {
         let x = rng.normal(g.inputShape), w = rng.normal(g.weightShape), dy = rng.normal(g.outputShape)
         let flops = 2 * Double(g.multiplyAdds)
         // For a transposed layer, its forward is the convolution's input gradient and vice versa.
         // (pass, the kernel that runs it, body)
-        let kernelNames = ConvolutionKernels.implementation(of: g)
+        let names = ConvolutionKernels.implementation(of: g)
         let passes: [(String, String, () -> Void)] = [
-            ("conv_forward", kernelNames.forward,
-             { _ = ConvolutionKernels.conv2dForward(input: x, weight: w, geometry: g) }),
-            ("conv_backward_input", kernelNames.backwardInput,
+            ("conv_forward", names.forward, { _ = ConvolutionKernels.conv2dForward(input: x, weight: w, geometry: g) }),
+            ("conv_backward_input", names.backwardInput,
              { _ = ConvolutionKernels.conv2dBackwardInput(outputGradient: dy, weight: w, geometry: g) }),
-            ("conv_backward_weight", kernelNames.backwardWeight,
+            ("conv_backward_weight", names.backwardWeight,
              { _ = ConvolutionKernels.conv2dBackwardWeight(input: x, outputGradient: dy, geometry: g) }),
         ]
-        for (pass, kernel, body) in passes {
+        for (pass, chosen, body) in passes {
             let label: String
             if transposed {
                 label = pass == "conv_forward" ? "backward_input" : pass == "conv_backward_input" ? "forward" : "backward_weight"
             } else {
                 label = String(pass.dropFirst("conv_".count))
             }
-            let t = measure(body)
-            emit([("bench", transposed ? "conv_transpose2d" : "conv2d"), ("layer", name), ("pass", label),
-                  ("batch", batch), ("threads", threads), ("ms", t * 1e3), ("gflop_per_s", flops / t / 1e9),
-                  ("fraction_of_sgemm", flops / t / 1e9 / ceiling), ("kernel", kernel)])
+            // Where oneDNN runs the pass, im2col + GEMM is timed beside it, alternating.
+            let kernels = chosen == "im2col+gemm" ? [chosen] : [chosen, "im2col+gemm"]
+            let bodies = kernels.map { kernel in
+                { ConvolutionKernels.useOneDNN = kernel != "im2col+gemm"; body() }
+            }
+            let useOneDNN = ConvolutionKernels.useOneDNN
+            let times = measureAlternating(bodies)
+            ConvolutionKernels.useOneDNN = useOneDNN
+            for (kernel, t) in zip(kernels, times) {
+                emit([("bench", transposed ? "conv_transpose2d" : "conv2d"), ("layer", name), ("pass", label),
+                      ("batch", batch), ("threads", threads), ("ms", t * 1e3), ("gflop_per_s", flops / t / 1e9),
+                      ("fraction_of_sgemm", flops / t / 1e9 / ceiling), ("kernel", kernel), ("chosen", kernel == chosen)])
+            }
         }
     }
-    memoryBoundKernels(batch: batch, threads: threads)
+    if only == nil { memoryBoundKernels(batch: batch, threads: threads) }
 }
 
 /// The step's memory-bound kernels on dcgan28's activations, each against a parallel copy of
