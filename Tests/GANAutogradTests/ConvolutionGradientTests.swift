@@ -3,29 +3,12 @@ import GANTestSupport
 import XCTest
 
 final class ConvolutionGradientTests: XCTestCase {
-    /// Direct definition of cross-correlation, for checking the im2col kernels.
-    func naiveConv2d(_ x: Tensor, _ w: Tensor, stride: (Int, Int), padding: (Int, Int)) -> Tensor {
-        let (n, c, h, wd) = (x.shape[0], x.shape[1], x.shape[2], x.shape[3])
-        let (oc, kh, kw) = (w.shape[0], w.shape[2], w.shape[3])
-        let oh = (h + 2 * padding.0 - kh) / stride.0 + 1, ow = (wd + 2 * padding.1 - kw) / stride.1 + 1
-        var y = Tensor(zeros: [n, oc, oh, ow])
-        for b in 0..<n { for o in 0..<oc { for i in 0..<oh { for j in 0..<ow {
-            var s: Float = 0
-            for ch in 0..<c { for p in 0..<kh { for q in 0..<kw {
-                let iy = i * stride.0 - padding.0 + p, ix = j * stride.1 - padding.1 + q
-                if iy >= 0 && iy < h && ix >= 0 && ix < wd { s += x[b, ch, iy, ix] * w[o, ch, p, q] }
-            } } }
-            y[b, o, i, j] = s
-        } } } }
-        return y
-    }
-
     func testConv2dMatchesDirectDefinition() {
         let rng = RandomGenerator(seed: 30)
         for (stride, padding, kernel) in [((1, 1), (0, 0), (3, 3)), ((2, 2), (1, 1), (4, 4)), ((2, 1), (1, 2), (3, 2))] {
             let x = rng.normal([2, 3, 7, 6]), w = rng.normal([4, 3, kernel.0, kernel.1])
             let y = conv2d(Variable(x), weight: Variable(w), stride: stride, padding: padding).value
-            assertClose(y, naiveConv2d(x, w, stride: stride, padding: padding), rtol: 1e-4, atol: 1e-4)
+            assertClose(y, referenceConv2d(x, w, stride: stride, padding: padding), rtol: 1e-4, atol: 1e-4)
         }
     }
 
@@ -172,7 +155,7 @@ final class ConvolutionGradientTests: XCTestCase {
         let z = randomVariable([3, 4, 1, 1], seed: 47)
         assertGradientsMatchFiniteDifferences(wrt: [z, w], "convT from 1×1") { convTranspose2d(z, weight: w) }
         let y = conv2d(Variable(x.value), weight: Variable(w.value)).value
-        assertClose(y, naiveConv2d(x.value, w.value, stride: (1, 1), padding: (0, 0)), rtol: 1e-4, atol: 1e-4)
+        assertClose(y, referenceConv2d(x.value, w.value, stride: (1, 1), padding: (0, 0)), rtol: 1e-4, atol: 1e-4)
     }
 
     func testConvTransposeOutputShapeLikePyTorch() {

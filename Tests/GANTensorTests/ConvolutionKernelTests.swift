@@ -1,4 +1,5 @@
 @testable import GANTensor
+import GANTestSupport
 import XCTest
 
 final class ConvolutionKernelTests: XCTestCase {
@@ -25,6 +26,32 @@ final class ConvolutionKernelTests: XCTestCase {
             let dx = ConvolutionKernels.conv2dBackwardInput(outputGradient: v, weight: weight, geometry: g)
             let dw = ConvolutionKernels.conv2dBackwardWeight(input: x, outputGradient: v, geometry: g)
             let lhs = dot(y, v)
+            XCTAssertEqual(dot(x, dx), lhs, accuracy: 1e-3 * max(1, abs(lhs)), "input adjoint, \(g)")
+            XCTAssertEqual(dot(weight, dw), lhs, accuracy: 1e-3 * max(1, abs(lhs)), "weight adjoint, \(g)")
+        }
+    }
+
+    /// The forward kernel against the definition, and both backward kernels as its adjoints, over
+    /// output widths 1–20: im2col copies each output row as one run of OW floats in pieces of 8,
+    /// 4 and 1, so every mix of the three (and several taps per phase of strides 2 and 3) is
+    /// checked, with padding wider than the kernel needs on some trials.
+    func testForwardMatchesDefinitionForEveryRunLength() {
+        let rng = RandomGenerator(seed: 81)
+        for trial in 0..<40 {
+            let sw = 1 + trial % 3, sh = 1 + (trial / 3) % 2
+            let kw = 1 + (trial / 2) % 5, kh = 1 + trial % 4
+            let pw = (trial / 4) % 4, ph = trial % 2
+            let ow = 1 + trial % 20
+            let w = max(1, (ow - 1) * sw + kw - 2 * pw + trial % sw)
+            guard w + 2 * pw >= kw else { continue }
+            let g = Conv2dGeometry(batch: 2, inChannels: 2, inHeight: 3 + trial % 5, inWidth: w, outChannels: 3,
+                                   kernel: (min(kh, 3 + trial % 5 + 2 * ph), kw), stride: (sh, sw), padding: (ph, pw))
+            let x = rng.normal(g.inputShape), weight = rng.normal(g.weightShape), v = rng.normal(g.outputShape)
+            let y = ConvolutionKernels.conv2dForward(input: x, weight: weight, geometry: g)
+            assertClose(y, referenceConv2d(x, weight, stride: (sh, sw), padding: (ph, pw)), rtol: 1e-4, atol: 1e-4, "\(g)")
+            let lhs = dot(y, v)
+            let dx = ConvolutionKernels.conv2dBackwardInput(outputGradient: v, weight: weight, geometry: g)
+            let dw = ConvolutionKernels.conv2dBackwardWeight(input: x, outputGradient: v, geometry: g)
             XCTAssertEqual(dot(x, dx), lhs, accuracy: 1e-3 * max(1, abs(lhs)), "input adjoint, \(g)")
             XCTAssertEqual(dot(weight, dw), lhs, accuracy: 1e-3 * max(1, abs(lhs)), "weight adjoint, \(g)")
         }
