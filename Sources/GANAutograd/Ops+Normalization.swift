@@ -10,8 +10,9 @@
 /// twice more in the forward pass.
 ///
 /// Forward and backward run as fused kernels (``NormalizationKernels``). When the backward pass
-/// is itself recorded (`createGraph`, for gradients of gradients), the pullback differentiates
-/// the composite form instead, which gives the same values with a graph.
+/// is itself recorded (`createGraph`, for gradients of gradients), the pullback writes the same
+/// backward formula in differentiable ops (`batchNormBackwardComposite`), which gives the same
+/// values with a graph.
 public func batchNormTraining(
     _ x: Variable, weight: Variable?, bias: Variable?, epsilon: Float, activationSlope: Float? = nil
 ) -> (output: Variable, mean: Tensor, variance: Tensor) {
@@ -26,12 +27,10 @@ public func batchNormTraining(
     let op = activationSlope.map { $0 == 0 ? "batchNormReLU" : "batchNormLeakyReLU" } ?? "batchNorm"
     let output = Variable.record(op, y, inputs: inputs) { g, needed in
         if GradientMode.isEnabled {
-            // Vector-Jacobian product of the composite form, recorded: Σ composite ⊙ g, with g
-            // first taken back through the activation (linear in g, the mask a constant).
+            // Recorded, for gradients of gradients: g back through the activation (linear in g,
+            // the mask a constant), then batch norm's backward written in differentiable ops.
             let gNormalized = activationSlope.map { g.scaledWhereNotPositive(y, by: $0) } ?? g
-            let composite = batchNormComposite(x, weight: weight, bias: bias, epsilon: epsilon)
-            return gradients(of: (composite * gNormalized).sum(), wrt: inputs, createGraph: true)
-                .enumerated().map { needed[$0.offset] ? $0.element : nil }
+            return batchNormBackwardComposite(gNormalized, x, weight: weight, bias: bias, epsilon: epsilon, needed: needed)
         }
         // Through the activation first (its mask from the output: for a slope ≥ 0 the output is
         // positive exactly where its input was), then the normalisation.
@@ -48,7 +47,7 @@ public func batchNormTraining(
 }
 
 /// The composite (differentiable-op) form of training-mode batch normalisation: the reference
-/// the fused kernels are tested against, and the graph for gradients of gradients.
+/// the fused kernels and their recorded backward are tested against.
 public func batchNormComposite(_ x: Variable, weight: Variable?, bias: Variable?, epsilon: Float) -> Variable {
     precondition(x.rank == 2 || x.rank == 4, "batchNorm: expected [N, C] or [N, C, H, W], got \(x.shape)")
     let axes = x.rank == 2 ? [0] : [0, 2, 3]
@@ -57,6 +56,40 @@ public func batchNormComposite(_ x: Variable, weight: Variable?, bias: Variable?
     let variance = centered.squared().mean(axes: axes, keepDims: true)
     let normalized = centered * (variance + epsilon).pow(-0.5)
     return affine(normalized, weight: weight, bias: bias)
+}
+
+/// The backward pass of training-mode batch normalisation in differentiable ops, for gradients of
+/// gradients. With `x̂ = (x − μ)·σ⁻¹` (σ² the biased batch variance + ε, per channel) and the
+/// means `⟨·⟩` over every axis but the channel axis:
+///
+///     ĝ  = g·weight
+///     dx = σ⁻¹·(ĝ − ⟨ĝ⟩ − x̂·⟨ĝ·x̂⟩),   dweight = Σ g·x̂,   dbias = Σ g
+///
+/// `g` enters as a recorded input, never differentiated through: the vector-Jacobian product of
+/// the composite form taken by a nested `gradients(of: Σ composite·g)` would also walk g's own
+/// graph, which reaches this layer's output whenever a later op's backward reads its input
+/// (tanh, a second batch norm), adding a wrong term and re-entering this pullback.
+/// Only the gradients `needed` asks for are formed (nil for the others), in the order x, weight, bias.
+func batchNormBackwardComposite(
+    _ g: Variable, _ x: Variable, weight: Variable?, bias: Variable?, epsilon: Float, needed: NeededInputs
+) -> [Variable?] {
+    let axes = x.rank == 2 ? [0] : [0, 2, 3]
+    let statShape = x.rank == 2 ? [1, x.shape[1]] : [1, x.shape[1], 1, 1]
+    let centered = x - x.mean(axes: axes, keepDims: true)
+    let inverseStd = (centered.squared().mean(axes: axes, keepDims: true) + epsilon).pow(-0.5)
+    let normalized = centered * inverseStd
+    var grads: [Variable?] = []
+    if needed[0] {
+        let gHat = weight.map { g * $0.reshaped(statShape) } ?? g
+        let meanG = gHat.mean(axes: axes, keepDims: true)
+        let meanGX = (gHat * normalized).mean(axes: axes, keepDims: true)
+        grads.append(inverseStd * (gHat - meanG - normalized * meanGX))
+    } else {
+        grads.append(nil)
+    }
+    if let w = weight { grads.append(needed[grads.count] ? (g * normalized).sum(axes: axes).reshaped(w.shape) : nil) }
+    if let b = bias { grads.append(needed[grads.count] ? g.sum(axes: axes).reshaped(b.shape) : nil) }
+    return grads
 }
 
 /// Batch normalisation in evaluation mode with given statistics: `(x − mean)/√(var + ε)·weight + bias`,

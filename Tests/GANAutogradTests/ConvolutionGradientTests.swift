@@ -229,6 +229,34 @@ final class ConvolutionGradientTests: XCTestCase {
         }
     }
 
+    /// Gradients of gradients through batch norm when the incoming gradient depends on the layer's
+    /// own output: batch norm → tanh (tanh's backward reads its input), and two batch norms in a
+    /// row (the second one's backward reads the first one's output), as a gradient penalty on a
+    /// DCGAN discriminator has. The recorded first gradient must equal the unrecorded one, and
+    /// its squared norm's gradient must match finite differences (a nested differentiation of
+    /// the composite form walked into g's own graph here: a wrong extra term, and re-entry).
+    func testBatchNormDoubleBackwardWhenTheIncomingGradientDependsOnTheInput() {
+        let x = randomVariable([4, 3, 2, 3], seed: 65)
+        let w1 = randomVariable([3], low: 0.5, high: 1.5, seed: 66), b1 = randomVariable([3], seed: 67)
+        let w2 = randomVariable([3], low: 0.5, high: 1.5, seed: 68)
+        let networks: [(String, () -> Variable)] = [
+            ("batchNorm → tanh", { batchNormTraining(x, weight: w1, bias: b1, epsilon: 1e-5).output.tanh().sum() }),
+            ("batchNorm → batchNorm → tanh", {
+                let h = batchNormTraining(x, weight: w1, bias: b1, epsilon: 1e-5, activationSlope: 0.2).output
+                return batchNormTraining(h * h, weight: w2, bias: nil, epsilon: 1e-5).output.tanh().sum()
+            }),
+        ]
+        for (name, network) in networks {
+            let recorded = gradients(of: network(), wrt: [x, w1], createGraph: true)
+            let plain = gradients(of: network(), wrt: [x, w1])
+            for (r, p) in zip(recorded, plain) { assertClose(r.value, p.value, rtol: 1e-4, atol: 1e-5, "first gradient, \(name)") }
+            assertGradientsMatchFiniteDifferences(wrt: [x, w1, w2], rtol: 3e-2, "double backward, \(name)") {
+                let gx = gradients(of: network(), wrt: [x], createGraph: true)[0]
+                return (gx * gx).sum()
+            }
+        }
+    }
+
     /// Evaluation-mode batch norm (one per-channel affine pass): values against the formula,
     /// gradients by finite differences, 2-D and 4-D, with and without affine parameters.
     func testBatchNormInferenceValuesAndGradients() {
