@@ -96,8 +96,15 @@ st = opt.state[p]
 q = p0.clone().requires_grad_(True)
 optw = torch.optim.Adam([q], lr=1e-3, betas=(0.9, 0.999), weight_decay=0.01)
 q.grad = g1.clone(); optw.step()
+# Weight decay over four steps with gradients small beside λ·p, so the decay decides the path:
+# one bias-corrected step moves each element by about lr·sign(g + λp) whatever λ is, and
+# coupled (Adam) and decoupled (AdamW) decay differ only from the second step on.
+r = p0.clone().requires_grad_(True)
+optr = torch.optim.Adam([r], lr=1e-2, betas=(0.9, 0.999), weight_decay=0.1)
+for g in (g1, g2, g1, g2):
+    r.grad = 0.01 * g; optr.step()
 save("adam", {"p0": p0, "g1": g1, "g2": g2, "p1": p1, "p2": p2, "exp_avg": st["exp_avg"],
-              "exp_avg_sq": st["exp_avg_sq"], "p1_weight_decay": q.detach()})
+              "exp_avg_sq": st["exp_avg_sq"], "p1_weight_decay": q.detach(), "p4_weight_decay": r.detach()})
 
 # SGD: Nesterov momentum with weight decay, three steps.
 p = p0.clone().requires_grad_(True)

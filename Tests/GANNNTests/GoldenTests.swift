@@ -73,6 +73,13 @@ final class GoldenTests: XCTestCase {
         let q = Variable(f["p0"]!, requiresGradient: true)
         Adam([("q", q)], learningRate: 1e-3, weightDecay: 0.01).step([f["g1"]!])
         assertClose(q.value, f["p1_weight_decay"]!, rtol: 1e-5, atol: 1e-7)
+
+        // Four steps whose gradients are small beside λ·p: the path depends on how the decay
+        // enters (PyTorch's Adam adds λ·p to the gradient; AdamW would shrink p apart).
+        let r = Variable(f["p0"]!, requiresGradient: true)
+        let decaying = Adam([("r", r)], learningRate: 1e-2, weightDecay: 0.1)
+        for g in [f["g1"]!, f["g2"]!, f["g1"]!, f["g2"]!] { decaying.step([g.map { 0.01 * $0 }]) }
+        assertClose(r.value, f["p4_weight_decay"]!, rtol: 1e-5, atol: 1e-6)
     }
 
     func testSGDNesterovMatchesPyTorch() throws {
