@@ -44,6 +44,7 @@ extension Variable {
     /// Linear; its pullback is ``gatherAlongLastAxis(indices:)``.
     public func scatterAlongLastAxis(indices: [Int32], length: Int) -> Variable {
         precondition(value.count == indices.count, "scatterAlongLastAxis: \(value.count) values for \(indices.count) indices")
+        for i in indices { precondition(i >= 0 && Int(i) < length, "scatterAlongLastAxis: index \(i) outside 0..<\(length)") }
         var out = Tensor(zeros: shape + [length])
         let src = value.pointer
         out.withUnsafeMutableBufferPointer { p in
@@ -58,6 +59,7 @@ extension Variable {
     public func gatherAlongLastAxis(indices: [Int32]) -> Variable {
         let n = shape.last!, rows = value.count / n
         precondition(rows == indices.count, "gatherAlongLastAxis: \(rows) rows for \(indices.count) indices")
+        for i in indices { precondition(i >= 0 && Int(i) < n, "gatherAlongLastAxis: index \(i) outside 0..<\(n)") }
         var out = Tensor(uninitializedShape: Array(shape.dropLast()))
         let src = value.pointer
         out.withUnsafeMutableBufferPointer { p in

@@ -49,6 +49,8 @@ extension Variable {
 
     /// `out[indices[i], ...] += self[i, ...]` into zeros with `rowCount` rows. Its pullback gathers.
     public func scatterAddRows(_ indices: [Int], rowCount: Int) -> Variable {
+        precondition(indices.count == shape[0], "scatterAddRows: \(indices.count) indices for \(shape[0]) rows")
+        for i in indices { precondition(i >= 0 && i < rowCount, "scatterAddRows: index \(i) outside 0..<\(rowCount)") }
         let width = value.count / max(shape[0], 1)
         var out = Tensor(zeros: [rowCount] + shape.dropFirst())
         let src = value.pointer
