@@ -3,9 +3,12 @@
 /// Binary cross-entropy on logits in the stable softplus form, PyTorch `BCEWithLogitsLoss`:
 /// `mean( softplus(x) − t·x )`, which equals `−[t·log σ(x) + (1 − t)·log(1 − σ(x))]`
 /// and never takes the log of a rounded sigmoid. Targets may be soft (e.g. 0.9 for label smoothing).
-/// - Parameters: logits any shape; targets the same shape (or broadcastable).
+/// - Parameters: logits any shape; targets the same shape (as PyTorch, which refuses others:
+///   logits `[N, 1]` against targets `[N]` would broadcast to `[N, N]` and average N² terms).
 public func binaryCrossEntropy(logits: Variable, targets: Tensor) -> Variable {
-    (logits.softplus() - logits * Variable(targets)).mean()
+    precondition(logits.shape == targets.shape,
+                 "binaryCrossEntropy: targets of shape \(targets.shape) for logits of shape \(logits.shape); the shapes must be equal")
+    return (logits.softplus() - logits * Variable(targets)).mean()
 }
 
 /// ``binaryCrossEntropy(logits:targets:)`` with every target equal to `target`.
@@ -17,8 +20,12 @@ public func binaryCrossEntropy(logits: Variable, target: Float) -> Variable {
     return (logits.softplus() - logits * t).mean()
 }
 
-/// Mean squared error `mean((x − y)²)`, PyTorch `MSELoss`.
-public func meanSquaredError(_ x: Variable, _ y: Variable) -> Variable { (x - y).squared().mean() }
+/// Mean squared error `mean((x − y)²)`, PyTorch `MSELoss`; `x` and `y` of one shape (PyTorch
+/// warns and broadcasts; a silent `[N, 1]` against `[N]` would average N² terms, so this refuses).
+public func meanSquaredError(_ x: Variable, _ y: Variable) -> Variable {
+    precondition(x.shape == y.shape, "meanSquaredError: shapes \(x.shape) and \(y.shape) differ")
+    return (x - y).squared().mean()
+}
 
 /// ``meanSquaredError(_:_:)`` against a constant target.
 public func meanSquaredError(_ x: Variable, target: Float) -> Variable { (x - target).squared().mean() }
