@@ -16,8 +16,22 @@ public enum GANLoss: String, Codable, CaseIterable, Sendable {
     case hinge
     case wasserstein
 
-    /// Whether D's output is a probability logit (so D(x) = σ(logit) and accuracies make sense).
+    /// Whether D's output is a probability logit (so D(x) = σ(logit)).
     public var isLogistic: Bool { self == .minimax || self == .nonsaturating }
+
+    /// The value of D's raw output that separates "real" from "fake" for D's accuracy: the midpoint
+    /// of the values the loss drives real and fake outputs towards. Logistic losses: logit 0
+    /// (σ = ½); least-squares: ½ (targets 1 and 0); hinge: 0 (margins +1 and −1). The Wasserstein
+    /// critic has no targets and its scores may shift freely, so its accuracy is the sign of the
+    /// score and only indicative (as are the `d-wins` alarm and `--adaptive-l2`, which read it).
+    public var decisionThreshold: Float { self == .leastSquares ? 0.5 : 0 }
+
+    /// The fractions of real outputs above ``decisionThreshold`` and of fake outputs below it.
+    public func accuracies(real: Tensor, fake: Tensor) -> (real: Float, fake: Float) {
+        let t = decisionThreshold
+        return (real.withUnsafeBufferPointer { p in p.count(where: { $0 > t }) }.asFraction(of: real.count),
+                fake.withUnsafeBufferPointer { p in p.count(where: { $0 < t }) }.asFraction(of: fake.count))
+    }
 
     /// D's loss. `realTargets`/`fakeTargets` apply to the logistic losses only.
     public func discriminatorLoss(real r: Variable, fake f: Variable, realTargets: Tensor, fakeTargets: Tensor) -> Variable {

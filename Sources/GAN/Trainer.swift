@@ -1,7 +1,8 @@
 import Foundation
 
-/// What one training iteration measured. Accuracies use the sign of D's logit; D(x) and D(G(z))
-/// are mean sigmoids of the logits (PyTorch's example prints the same quantities).
+/// What one training iteration measured. Accuracies compare D's output with the loss's
+/// ``GANLoss/decisionThreshold`` (logit 0 for the logistic losses, ½ for least-squares); D(x) and
+/// D(G(z)) are mean sigmoids of the outputs (PyTorch's example prints the same quantities).
 public struct StepStatistics: Sendable {
     public var lossD: Float = 0, lossG: Float = 0
     public var accuracyReal: Float = 0, accuracyFake: Float = 0
@@ -260,8 +261,7 @@ public final class Trainer {
         s.lossD = lossD
         s.dReal = meanSigmoid(dReal)
         s.dFake = meanSigmoid(dFake)
-        s.accuracyReal = dReal.withUnsafeBufferPointer { p in p.count(where: { $0 > 0 }) }.asFraction(of: dReal.count)
-        s.accuracyFake = dFake.withUnsafeBufferPointer { p in p.count(where: { $0 < 0 }) }.asFraction(of: dFake.count)
+        (s.accuracyReal, s.accuracyFake) = config.loss.accuracies(real: dReal, fake: dFake)
         s.gradNormD = norm(gradsD)
         if !lossD.isFinite || !s.gradNormD.isFinite { s.nonFinite = true }
     }
