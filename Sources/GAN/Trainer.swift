@@ -277,12 +277,21 @@ public final class Trainer {
             let c = config.clip
             for p in optimizerD.parameters { p.value = p.value.map { min(max($0, -c), c) } }
         }
-        if config.adaptiveL2 {
-            // Raise λ while D is far ahead (rejects nearly every fake), lower it once G catches up.
-            if s.accuracyFake > config.l2High { l2Lambda = min(l2Lambda * config.l2Factor, config.l2Maximum) }
-            else if s.accuracyFake < config.l2Low { l2Lambda /= config.l2Factor }
-        }
+        if config.adaptiveL2 { adaptL2(fakeAccuracy: s.accuracyFake) }
     }
+
+    /// The lowest adaptive-L2 coefficient: the initial λ / 1000. Without a floor, λ ÷ 1.5 per
+    /// step underflows to exactly 0 within a few hundred steps of G catching up, and 0 × 1.5
+    /// never rises again; from the floor, λ is back at its initial value within 18 raises.
+    public var l2Minimum: Float { config.l2Initial / 1000 }
+
+    /// Raises λ while D is far ahead (rejects nearly every fake), lowers it once G catches up,
+    /// within [``l2Minimum``, `l2Maximum`]. (A λ of 0 from an older checkpoint rises from the floor.)
+    func adaptL2(fakeAccuracy: Float) {
+        if fakeAccuracy > config.l2High { l2Lambda = min(max(l2Lambda, l2Minimum) * config.l2Factor, config.l2Maximum) }
+        else if fakeAccuracy < config.l2Low { l2Lambda = max(l2Lambda / config.l2Factor, l2Minimum) }
+    }
+
 
     private func updateEMA() {
         guard let ema else { return }

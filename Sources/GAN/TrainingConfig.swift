@@ -68,7 +68,8 @@ public struct TrainingConfig: Codable, Equatable, Sendable {
     /// Dropout probability in D (for models without built-in dropout).
     public var dDropout: Float = 0
     /// Adaptive L2 on D's weights: λ·θ added to D's gradients, λ raised ×`l2Factor` while D's fake
-    /// accuracy exceeds `l2High` and lowered while it is below `l2Low`.
+    /// accuracy exceeds `l2High` and lowered while it is below `l2Low`, never below `l2Initial` / 1000
+    /// (``Trainer/l2Minimum``) nor above `l2Maximum`.
     public var adaptiveL2 = false
     public var l2Initial: Float = 1e-4
     public var l2Factor: Float = 1.5
@@ -156,6 +157,9 @@ public struct TrainingConfig: Codable, Equatable, Sendable {
         }
         if model == .toy && !["ring8", "grid25"].contains(dataset) { throw bad("--model toy", "trains on 2-D data (ring8, grid25), not \(dataset)") }
         if ["ring8", "grid25"].contains(dataset) && model != .toy { throw bad("--dataset \(dataset)", "2-D data needs --model toy") }
+        if adaptiveL2 && !(l2Initial > 0 && l2Initial <= l2Maximum && l2Factor > 1) {
+            throw bad("--adaptive-l2", "needs 0 < l2Initial ≤ l2Maximum and l2Factor > 1, got \(l2Initial), \(l2Maximum), \(l2Factor)")
+        }
         if logEvery < 1 || checkpointEvery < 1 || keepCheckpoints < 1 { throw bad("--log-every/--checkpoint-every/--keep", "must be positive") }
     }
 

@@ -19,4 +19,20 @@ final class TrainerStatisticsTests: XCTestCase {
             XCTAssertEqual(a.fake, 0, "\(loss)")
         }
     }
+
+    func testAdaptiveL2NeverUnderflowsToZeroAndRisesAgain() throws {
+        var c = smallConfig(.toy)
+        c.adaptiveL2 = true
+        let t = try Trainer(config: c, data: data(for: c))
+        // G ahead for a long time: λ ÷ 1.5 per step would reach exactly 0 after about 230 steps.
+        for _ in 0..<300 { t.adaptL2(fakeAccuracy: 0.1) }
+        XCTAssertEqual(t.l2Lambda, c.l2Initial / 1000)
+        let floor = t.l2Lambda
+        t.adaptL2(fakeAccuracy: 0.99)
+        XCTAssertEqual(t.l2Lambda, floor * c.l2Factor, accuracy: floor * 1e-5)
+        // A λ of 0 saved by an older checkpoint rises from the floor as well.
+        t.l2Lambda = 0
+        t.adaptL2(fakeAccuracy: 0.99)
+        XCTAssertGreaterThan(t.l2Lambda, 0)
+    }
 }
