@@ -257,6 +257,11 @@ public final class TrainingRun {
 
     /// Saves the current state as a step checkpoint (and as best.safetensors when its quality is
     /// the best so far), then removes step checkpoints beyond the last `keepCheckpoints`.
+    ///
+    /// Only checkpoints of this step and earlier are counted and pruned: a file of a later step is
+    /// one that resume or rollback skipped (corrupt, or a newer format), and counting it would
+    /// delete the good checkpoints behind it (with `--keep 1`, all of them). Those are left alone;
+    /// the checkpoint just written is always kept.
     public func saveCheckpoint() throws {
         let t = trainer
         let quality = measureQuality()
@@ -269,7 +274,7 @@ public final class TrainingRun {
             quality: quality, config: t.config, sampleShape: t.data.sampleShape, classCount: t.data.classCount)
         try Checkpoint.save(t, state: state, to: checkpointDirectory + "/" + Checkpoint.fileName(step: t.step))
         if isBest { try Checkpoint.save(t, state: state, to: checkpointDirectory + "/best.safetensors") }
-        for old in Checkpoint.stepFiles(in: checkpointDirectory).dropFirst(config.keepCheckpoints) {
+        for old in Checkpoint.stepFiles(in: checkpointDirectory).filter({ $0.step <= t.step }).dropFirst(config.keepCheckpoints) {
             try? FileManager.default.removeItem(atPath: old.path)
         }
     }

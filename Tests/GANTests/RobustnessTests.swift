@@ -99,6 +99,26 @@ final class RobustnessTests: XCTestCase {
         }
     }
 
+    func testPruningWithKeepOneSparesTheGoodCheckpointBehindAnUnreadableNewerOne() throws {
+        var c = smallConfig(.toy)
+        c.steps = 12
+        c.checkpointEvery = 4
+        c.keepCheckpoints = 1
+        let run = try TrainingRun.start(config: c, folder: temporaryFolder(self), data: data(for: c), log: { _ in })
+        XCTAssertEqual(try run.train(maximumSteps: 4), .paused)
+        var corrupt = try Data(contentsOf: URL(fileURLWithPath: run.checkpointDirectory + "/" + Checkpoint.fileName(step: 4)))
+        corrupt[corrupt.count - 3] ^= 0x40
+        try corrupt.write(to: URL(fileURLWithPath: run.checkpointDirectory + "/" + Checkpoint.fileName(step: 8)))
+        var log = [String]()
+        let resumed = try TrainingRun.resume(folder: run.folder, data: data(for: c), log: { log.append($0) })
+        XCTAssertTrue(log.contains { $0.contains("skipping unreadable checkpoint") }, "\(log)")
+        XCTAssertEqual(resumed.trainer.step, 4)
+        XCTAssertEqual(try resumed.train(maximumSteps: 2), .paused)
+        // The checkpoint of step 6 replaced step 4's; the unreadable step 8 neither counted nor was deleted.
+        XCTAssertEqual(Checkpoint.stepFiles(in: run.checkpointDirectory).map(\.step), [8, 6])
+        XCTAssertEqual(Checkpoint.latestValid(in: run.checkpointDirectory)?.state.step, 6)
+    }
+
     func testCorruptAndFutureCheckpointsAreRefusedByName() throws {
         var c = smallConfig(.toy)
         c.steps = 4
