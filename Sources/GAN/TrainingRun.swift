@@ -279,8 +279,11 @@ public final class TrainingRun {
         }
     }
 
-    /// A non-finite loss or gradient: roll back to the newest valid checkpoint with halved learning
-    /// rates (`--on-divergence rollback`, at most 5 times) or stop (`stop`).
+    /// A non-finite loss or gradient: roll back to the newest valid checkpoint with the learning
+    /// rates halved from those in force (`--on-divergence rollback`, at most 5 times in one
+    /// process) or stop (`stop`). Each rollback halves again: restoring resets the scale to the
+    /// checkpoint's, and since the random stream is restored too, the same scale would replay the
+    /// same divergence. The checkpoint is rewritten with the new scale, so a resume keeps it.
     func handleDivergence(_ s: StepStatistics) throws {
         let what = "non-finite values at step \(trainer.step + 1) (loss D \(s.lossD), loss G \(s.lossG), gradient norms D \(s.gradNormD), G \(s.gradNormG))"
         guard config.onDivergence == .rollback else {
@@ -290,8 +293,10 @@ public final class TrainingRun {
             throw TrainingError.diverged("\(what); \(rollbacks < 5 ? "no checkpoint to roll back to" : "rolled back 5 times already"), stopping")
         }
         rollbacks += 1
+        let scale = trainer.learningRateScale * 0.5
         try restore(c.tensors, c.state, source: c.path)
-        trainer.learningRateScale = c.state.learningRateScale * 0.5
+        trainer.learningRateScale = scale
+        try saveCheckpoint()
         log("DIVERGENCE: \(what). Rolled back to step \(c.state.step) (\(c.path)) with learning rates halved (scale \(trainer.learningRateScale))")
     }
 }

@@ -99,6 +99,29 @@ final class RobustnessTests: XCTestCase {
         }
     }
 
+    func testEachRollbackHalvesTheLearningRatesAgainAndAResumeKeepsThem() throws {
+        var c = smallConfig(.toy)
+        c.steps = 20
+        c.checkpointEvery = 3
+        let folder = temporaryFolder(self), clean = data(for: c)
+        let run = try TrainingRun.start(config: c, folder: folder, data: clean, log: { _ in })
+        XCTAssertEqual(try run.train(maximumSteps: 3), .paused)
+        // Every batch of this data is NaN: each step diverges, and each rollback to step 3 replays it.
+        let poisoned = TrainingData(samples: Tensor(shape: [clean.count, 2], repeating: .nan), labels: nil, classCount: 0,
+                                    monitorSet: nil, mixture: clean.mixture)
+        var messages = [String]()
+        let diverging = try TrainingRun.resume(folder: folder, data: poisoned, log: { messages.append($0) })
+        XCTAssertThrowsError(try diverging.train()) { XCTAssertTrue("\($0)".contains("rolled back 5 times"), "\($0)") }
+        let scales = messages.filter { $0.hasPrefix("DIVERGENCE") }.compactMap { m in
+            m.components(separatedBy: "(scale ").last.flatMap { Float($0.prefix { $0 != ")" }) }
+        }
+        XCTAssertEqual(scales, [0.5, 0.25, 0.125, 0.0625, 0.03125], "\(messages)")
+        // The checkpoint rolled back to now holds the scale in force, so a resume keeps it.
+        let resumed = try TrainingRun.resume(folder: folder, data: clean, log: { _ in })
+        XCTAssertEqual(resumed.trainer.step, 3)
+        XCTAssertEqual(resumed.trainer.learningRateScale, 0.03125)
+    }
+
     func testPruningWithKeepOneSparesTheGoodCheckpointBehindAnUnreadableNewerOne() throws {
         var c = smallConfig(.toy)
         c.steps = 12
