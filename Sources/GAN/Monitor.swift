@@ -26,6 +26,23 @@ public struct MetricsRecord: Codable, Sendable {
         self.seconds = seconds
         alarms = []
     }
+
+    /// metrics.jsonl's encoding: JSON numbers, except that non-finite values (only on the line of
+    /// a step that raised `non-finite`) are the strings "NaN", "Infinity" and "-Infinity".
+    static func encoder() -> JSONEncoder {
+        let e = JSONEncoder()
+        e.nonConformingFloatEncodingStrategy = .convertToString(positiveInfinity: "Infinity", negativeInfinity: "-Infinity", nan: "NaN")
+        return e
+    }
+
+    static func decoder() -> JSONDecoder {
+        let d = JSONDecoder()
+        d.nonConformingFloatDecodingStrategy = .convertFromString(positiveInfinity: "Infinity", negativeInfinity: "-Infinity", nan: "NaN")
+        return d
+    }
+
+    /// Whether this is the line of a step with non-finite values (not an average over an interval).
+    var isNonFiniteStep: Bool { alarms.contains(TrainingConfig.Alarm.nonFinite.rawValue) }
 }
 
 /// Averages ``StepStatistics`` over a logging interval.
@@ -65,7 +82,8 @@ public struct RaisedAlarm: Sendable, CustomStringConvertible {
 ///   3·`patience` intervals: D's feedback has become noise.
 /// - `mode-collapse`: the fixed-noise samples' mean pairwise distance is below 30% of a real
 ///   batch's, twice in a row.
-/// - `non-finite`: a loss or gradient norm is NaN or infinite.
+/// - `non-finite`: a loss or gradient norm is NaN or infinite (raised by the training loop for
+///   each such step, which applies no update, before the divergence guard acts).
 public struct AlarmMonitor: Codable, Sendable {
     var dWinsStreak = 0
     var dWinsStartLossG: Float = 0
@@ -80,14 +98,18 @@ public struct AlarmMonitor: Codable, Sendable {
         self.logistic = logistic
     }
 
+    /// The `non-finite` alarm for a record holding a NaN or infinite loss or gradient norm. Raised
+    /// for every such step: training never averages over one (no update is applied).
+    public static func nonFiniteAlarm(_ r: MetricsRecord) -> RaisedAlarm {
+        RaisedAlarm(kind: .nonFinite, message: "loss D \(r.lossD), loss G \(r.lossG), gradient norms \(r.gradNormD)/\(r.gradNormG) at step \(r.step)",
+                    remedy: "lower the learning rates; the divergence guard rolls back to the last good checkpoint")
+    }
+
     /// Updates the streaks with `record`; returns the alarms that are newly raised.
     public mutating func check(_ r: MetricsRecord) -> [RaisedAlarm] {
         var raised = [TrainingConfig.Alarm: RaisedAlarm]()
         let finite = [r.lossD, r.lossG, r.gradNormD, r.gradNormG].allSatisfy(\.isFinite)
-        if !finite {
-            raised[.nonFinite] = RaisedAlarm(kind: .nonFinite, message: "loss D \(r.lossD), loss G \(r.lossG), gradient norms \(r.gradNormD)/\(r.gradNormG)",
-                                             remedy: "lower the learning rates; the divergence guard rolls back to the last good checkpoint")
-        }
+        if !finite { raised[.nonFinite] = AlarmMonitor.nonFiniteAlarm(r) }
         if r.accuracyReal >= 0.98 && r.accuracyFake >= 0.98 {
             if dWinsStreak == 0 { dWinsStartLossG = r.lossG }
             dWinsStreak += 1

@@ -117,8 +117,10 @@ public final class TrainingRun {
         if let q = state.bestQuality, let s = state.bestStep { best = (q, s) }
         // Keep the metrics written up to this checkpoint; later lines belong to steps being redone.
         let lines = (try? String(contentsOfFile: folder + "/metrics.jsonl", encoding: .utf8))?.split(separator: "\n") ?? []
-        history = lines.compactMap { try? JSONDecoder().decode(MetricsRecord.self, from: Data($0.utf8)) }.filter { $0.step <= state.step }
-        let kept = history.compactMap { try? JSONEncoder().encode($0) }.map { String(decoding: $0, as: UTF8.self) + "\n" }.joined()
+        // Lines of non-finite steps stay: they record what happened, not steps to redo.
+        let decoder = MetricsRecord.decoder(), encoder = MetricsRecord.encoder()
+        history = lines.compactMap { try? decoder.decode(MetricsRecord.self, from: Data($0.utf8)) }.filter { $0.step <= state.step || $0.isNonFiniteStep }
+        let kept = history.compactMap { try? encoder.encode($0) }.map { String(decoding: $0, as: UTF8.self) + "\n" }.joined()
         try DataFiles.writeAtomically(Array(kept.utf8), to: folder + "/metrics.jsonl")
     }
 
@@ -165,8 +167,9 @@ public final class TrainingRun {
             if let m = maximumSteps, t.step - startStep >= m { try saveCheckpoint(); return .paused }
             let s = t.trainStep()
             if s.nonFinite {
-                try handleDivergence(s)
                 accumulator = StatisticsAccumulator()
+                if try raiseNonFinite(s, seconds: Date().timeIntervalSince(start)) { return .stoppedOnAlarm(TrainingConfig.Alarm.nonFinite.rawValue) }
+                try handleDivergence(s)
                 continue
             }
             accumulator.add(s)
@@ -207,7 +210,7 @@ public final class TrainingRun {
 
     private func appendMetrics(_ r: MetricsRecord) throws {
         history.append(r)
-        let line = String(decoding: try JSONEncoder().encode(r), as: UTF8.self) + "\n"
+        let line = String(decoding: try MetricsRecord.encoder().encode(r), as: UTF8.self) + "\n"
         let path = folder + "/metrics.jsonl"
         guard let handle = FileHandle(forWritingAtPath: path) else { throw RunError(path: path, problem: "cannot be opened for appending") }
         defer { try? handle.close() }
@@ -216,8 +219,9 @@ public final class TrainingRun {
         try writeCurves()
     }
 
-    /// Redraws curves.png from the metrics so far.
+    /// Redraws curves.png from the metrics so far (without the lines of non-finite steps).
     func writeCurves() throws {
+        let history = history.filter { !$0.isNonFiniteStep }
         let steps = history.map { Double($0.step) }
         func series(_ name: String, _ color: Int, _ value: (MetricsRecord) -> Float) -> PlotSeries {
             PlotSeries(name: name, points: zip(steps, history.map { Double(value($0)) }).map { (x: $0, y: $1) }, color: LinePlot.palette[color])
@@ -277,6 +281,21 @@ public final class TrainingRun {
         for old in Checkpoint.stepFiles(in: checkpointDirectory).filter({ $0.step <= t.step }).dropFirst(config.keepCheckpoints) {
             try? FileManager.default.removeItem(atPath: old.path)
         }
+    }
+
+    /// A step with a non-finite loss or gradient (no update was applied) raises the `non-finite`
+    /// alarm: logged, and written to metrics.jsonl as a line of its own (kept when the run rolls
+    /// back). Returns true when `--stop-on non-finite` asks to stop: then no checkpoint is written
+    /// (this state is the one that diverged) and a resume continues from the last good checkpoint.
+    func raiseNonFinite(_ s: StepStatistics, seconds: Double) throws -> Bool {
+        var record = MetricsRecord(step: trainer.step + 1, epoch: trainer.data.epoch, mean: s, seconds: seconds)
+        let alarm = AlarmMonitor.nonFiniteAlarm(record)
+        record.alarms = [alarm.kind.rawValue]
+        try appendMetrics(record)
+        log(alarm.description)
+        guard config.stopOn.contains(.nonFinite) else { return false }
+        log("stopping on alarm non-finite (--stop-on) at step \(trainer.step + 1) without checkpointing it; --resume \(folder) continues from the last good checkpoint")
+        return true
     }
 
     /// A non-finite loss or gradient: roll back to the newest valid checkpoint with the learning

@@ -122,6 +122,38 @@ final class RobustnessTests: XCTestCase {
         XCTAssertEqual(resumed.trainer.learningRateScale, 0.03125)
     }
 
+    func testANonFiniteStepRaisesItsAlarmAndStopOnNonFiniteStops() throws {
+        for stop in [false, true] {
+            var c = smallConfig(.toy)
+            c.steps = 10
+            c.checkpointEvery = 5
+            c.logEvery = 5
+            if stop { c.stopOn = [.nonFinite] }
+            var messages = [String]()
+            let run = try TrainingRun.start(config: c, folder: temporaryFolder(self), data: data(for: c), log: { messages.append($0) })
+            XCTAssertEqual(try run.train(maximumSteps: 5), .paused)
+            run.trainer.model.discriminator.parameters[0].value = Tensor(shape: run.trainer.model.discriminator.parameters[0].shape, repeating: .nan)
+            let outcome = try run.train()
+            XCTAssertTrue(messages.contains { $0.hasPrefix("ALARM non-finite") && $0.contains("step 6") }, "\(messages)")
+            let text = try String(contentsOfFile: run.folder + "/metrics.jsonl", encoding: .utf8)
+            let records = try text.split(separator: "\n").map { try MetricsRecord.decoder().decode(MetricsRecord.self, from: Data($0.utf8)) }
+            let alarmed = records.filter { $0.alarms.contains("non-finite") }
+            XCTAssertEqual(alarmed.map(\.step), [6], text)
+            XCTAssertTrue(alarmed.first?.lossD.isNaN ?? false, text)
+            if stop {
+                XCTAssertEqual(outcome, .stoppedOnAlarm("non-finite"))
+                XCTAssertFalse(messages.contains { $0.hasPrefix("DIVERGENCE") }, "\(messages)")
+                // The diverged state is not checkpointed: a resume starts from the last good one.
+                XCTAssertEqual(Checkpoint.latestValid(in: run.checkpointDirectory)?.state.step, 5)
+            } else {
+                XCTAssertEqual(outcome, .finished)
+                XCTAssertTrue(messages.contains { $0.hasPrefix("DIVERGENCE") }, "\(messages)")
+                // The alarm's line survives the rollback that drops the lines of steps being redone.
+                XCTAssertEqual(records.map(\.step), [5, 6, 10], text)
+            }
+        }
+    }
+
     func testPruningWithKeepOneSparesTheGoodCheckpointBehindAnUnreadableNewerOne() throws {
         var c = smallConfig(.toy)
         c.steps = 12
