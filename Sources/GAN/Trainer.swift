@@ -60,7 +60,8 @@ public final class Trainer {
         l2Lambda = config.adaptiveL2 ? config.l2Initial : 0
         let perEpoch = self.data.batchesPerEpoch(config.batchSize) / (config.update == .alternating ? config.dSteps : 1)
         guard perEpoch > 0 else {
-            throw ConfigError(field: "--batch-size", problem: "\(config.batchSize) × \(config.dSteps) D steps exceeds the \(self.data.count) training examples")
+            let limit = config.trainLimit.map { " (--train-limit \($0))" } ?? ""
+            throw ConfigError(field: "--batch-size", problem: "\(config.batchSize) × \(config.dSteps) D steps exceeds the \(self.data.count) training examples\(limit)")
         }
         let total = config.steps ?? (config.epochs! * perEpoch)
         totalSteps = total
@@ -291,7 +292,6 @@ public final class Trainer {
         if fakeAccuracy > config.l2High { l2Lambda = min(max(l2Lambda, l2Minimum) * config.l2Factor, config.l2Maximum) }
         else if fakeAccuracy < config.l2Low { l2Lambda = max(l2Lambda / config.l2Factor, l2Minimum) }
     }
-
 
     private func updateEMA() {
         guard let ema else { return }

@@ -137,6 +137,13 @@ public struct TrainingConfig: Codable, Equatable, Sendable {
         if steps == nil && epochs == nil { throw bad("--steps/--epochs", "give one of them") }
         if let s = steps, s <= 0 { throw bad("--steps", "must be positive, got \(s)") }
         if let e = epochs, e <= 0 { throw bad("--epochs", "must be positive, got \(e)") }
+        if let n = trainLimit, n < 1 { throw bad("--train-limit", "must be a positive number of training examples, got \(n)") }
+        if let size = imageSize {
+            if size < 1 { throw bad("--image-size", "must be positive, got \(size)") }
+            if (model == .dcgan || model == .cdcgan) && ![28, 32, 64].contains(size) {
+                throw bad("--image-size", "\(model.rawValue) builds 28, 32 or 64-pixel images, got \(size)")
+            }
+        }
         if batchSize < 2 { throw bad("--batch-size", "must be at least 2 (batch norm needs two samples), got \(batchSize)") }
         if dSteps < 1 || gSteps < 1 { throw bad("--d-steps/--g-steps", "must be at least 1") }
         if update == .simultaneous && (dSteps != 1 || gSteps != 1) {

@@ -190,8 +190,9 @@ struct Sample: ParsableCommand {
 
     func run() throws {
         try reportingErrors {
+            guard count > 0 else { throw ConfigError(field: "--count", problem: "must be positive, got \(count)") }
+            if let c = columns, c < 1 { throw ConfigError(field: "--columns", problem: "must be positive, got \(c)") }
             let g = try TrainedGenerator(run: runFolder, checkpoint: checkpoint)
-            guard count > 0 else { throw ConfigError(field: "--count", problem: "must be positive") }
             var labels: [Int]?
             if g.model.isConditional {
                 if let l = label {
@@ -226,8 +227,10 @@ struct Interpolate: ParsableCommand {
 
     func run() throws {
         try reportingErrors {
-            let g = try TrainedGenerator(run: runFolder, checkpoint: checkpoint)
+            guard rows > 0 else { throw ConfigError(field: "--rows", problem: "must be positive, got \(rows)") }
+            guard steps > 0 else { throw ConfigError(field: "--steps", problem: "must be a positive number of points per walk, got \(steps)") }
             guard ["linear", "spherical"].contains(path) else { throw ConfigError(field: "--path", problem: "expected linear or spherical, got \(path)") }
+            let g = try TrainedGenerator(run: runFolder, checkpoint: checkpoint)
             let rng = RandomGenerator(seed: seed)
             let z: Tensor, labels: [Int]?
             if g.model.isConditional {

@@ -214,6 +214,13 @@ final class RobustnessTests: XCTestCase {
             (["train", "--model", "cgan", "--dataset", "ring8", "--out", out], "conditional"),
             (["sample", "--run", "/nonexistent-run", "--out", out + "/x.png"], "/nonexistent-run"),
             (["train", "--resume", "/nonexistent-run"], "/nonexistent-run"),
+            (["train", "--model", "toy", "--dataset", "ring8", "--train-limit=-1", "--out", out], "--train-limit: must be a positive number of training examples, got -1"),
+            (["train", "--model", "toy", "--dataset", "ring8", "--train-limit", "0", "--out", out], "--train-limit: must be a positive number of training examples, got 0"),
+            (["train", "--model", "dcgan", "--image-size", "48", "--out", out], "--image-size: dcgan builds 28, 32 or 64-pixel images, got 48"),
+            (["train", "--model", "mlp", "--dataset", "folder:/nonexistent-images", "--image-size", "0", "--out", out], "--image-size: must be positive, got 0"),
+            (["sample", "--run", "/nonexistent-run", "--columns", "0", "--out", out + "/x.png"], "--columns: must be positive, got 0"),
+            (["interpolate", "--run", "/nonexistent-run", "--steps", "0", "--out", out + "/x.png"], "--steps: must be a positive number of points per walk, got 0"),
+            (["interpolate", "--run", "/nonexistent-run", "--rows", "0", "--out", out + "/x.png"], "--rows: must be positive, got 0"),
         ]
         for (arguments, expected) in cases {
             let (status, output) = try gan(arguments)
