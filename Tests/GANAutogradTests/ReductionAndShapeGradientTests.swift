@@ -74,4 +74,31 @@ final class ReductionAndShapeGradientTests: XCTestCase {
         XCTAssertEqual(Tensor.matmul(a, b).scalars, [58, 64, 139, 154])
         XCTAssertEqual(Tensor.matmul(b, a, transposeA: true, transposeB: true).scalars, [58, 139, 64, 154])
     }
+    /// Gradients of gradients through matmul (all transpose combinations), the row gather and the
+    /// last-axis maximum (its routing is a constant: second derivative through the selected
+    /// entries only), by finite differences of the first gradient's squared norm.
+    func testSecondDerivativesOfMatmulGatherAndMax() {
+        let r = Variable(RandomGenerator(seed: 23).normal([3, 4]))
+        for (ta, tb) in [(false, false), (true, false), (false, true), (true, true)] {
+            let a = randomVariable(ta ? [5, 3] : [3, 5], seed: 21)
+            let b = randomVariable(tb ? [4, 5] : [5, 4], seed: 22)
+            // The first gradient with respect to a is r·bᵀ: its squared norm depends on b only.
+            assertGradientsMatchFiniteDifferences(wrt: [a, b], rtol: 3e-2, "matmul second derivative, transposeA \(ta) transposeB \(tb)") {
+                let ga = gradients(of: (matmul(a, b, transposeA: ta, transposeB: tb) * r).sum(), wrt: [a], createGraph: true)[0]
+                return (ga * ga).sum()
+            }
+        }
+        let x = randomVariable([4, 3], seed: 24)
+        let rows = Variable(RandomGenerator(seed: 25).normal([5, 3]))
+        assertGradientsMatchFiniteDifferences(wrt: [x], rtol: 3e-2, "gatherRows second derivative") {
+            let g = gradients(of: (x.gatherRows([3, 0, 3, 1, 2]) * rows * x.gatherRows([3, 0, 3, 1, 2])).sum(), wrt: [x], createGraph: true)[0]
+            return (g * g).sum()
+        }
+        let m = randomVariable([3, 6], seed: 26)
+        let s = Variable(RandomGenerator(seed: 27).normal([3]))
+        assertGradientsMatchFiniteDifferences(wrt: [m], rtol: 3e-2, "maxAlongLastAxis second derivative") {
+            let g = gradients(of: (m.maxAlongLastAxis().squared() * s).sum(), wrt: [m], createGraph: true)[0]
+            return (g * g).sum()
+        }
+    }
 }
