@@ -50,7 +50,8 @@ extension Variable {
     public func pow(_ p: Float) -> Variable {
         let x = self
         return Variable.record("pow", value.mapCallingLibm { Foundation.pow($0, p) }, inputs: [x]) { g, _ in
-            [g * x.pow(p - 1) * p]
+            // p = 0: the derivative is 0 everywhere, as PyTorch gives (0 · x⁻¹ would be NaN at x = 0).
+            [p == 0 ? Variable(Tensor(zeros: x.shape)) : g * x.pow(p - 1) * p]
         }
     }
 

@@ -60,6 +60,12 @@ final class ElementwiseGradientTests: XCTestCase {
         }
     }
 
+    /// x⁰ = 1 has derivative 0 everywhere, at x = 0 too (PyTorch's value; 0·x⁻¹ there is NaN).
+    func testPowZeroHasZeroGradientAtZero() {
+        let x = Variable(Tensor(shape: [3], values: [0, -2, 5]), requiresGradient: true)
+        XCTAssertEqual(gradients(of: x.pow(0).sum(), wrt: [x])[0].value.scalars, [0, 0, 0])
+    }
+
     func testPiecewiseLinearAwayFromKinks() {
         // Values at least 0.1 from 0 so ±ε never crosses the kink.
         var values = RandomGenerator(seed: 8).uniform([5, 9], low: 0.1, high: 2)
