@@ -76,12 +76,12 @@ public final class TrainingData {
                 let variant: MNISTVariant = config.dataset == "mnist" ? .mnist : .fashionMNIST
                 set = try MNIST.loadPixels(directory: try resolveDirectory(directory, variant.dataset), split: .train, variant: variant)
             }
-            let n = min(config.trainLimit ?? set.count, set.count)
+            let n = trainingCount(limit: config.trainLimit, of: set.count)
             return TrainingData(pixels: set, first: n, range: range, monitorSet: set.images(monitorRows(training: n, of: set.count)))
         case "folder":
             let path = String(config.dataset.dropFirst("folder:".count))
             let set = try ImageFolder.load(directory: path, channels: 1, size: config.imageSize ?? 28)
-            let n = min(config.trainLimit ?? set.count, set.count)
+            let n = trainingCount(limit: config.trainLimit, of: set.count)
             let rows = monitorRows(training: n, of: set.count)
             let monitor = set.images.slice(axis: 0, start: rows.lowerBound, length: rows.count)
             let labels = Array(set.labels.prefix(n)), classCount = set.classCount
@@ -95,8 +95,17 @@ public final class TrainingData {
         }
     }
 
+    /// Training examples of a set of `count`: the first `--train-limit` (at most all), else all but
+    /// those the quality monitor holds out (the last 500, or the last tenth of a set under 5,000),
+    /// so the best checkpoint is judged on images training never saw.
+    static func trainingCount(limit: Int?, of count: Int) -> Int {
+        if let limit { return min(limit, count) }
+        return count - min(500, count / 10)
+    }
+
     /// The images the quality monitor holds out: 500 after the first `n` (the 2014 protocol's
-    /// validation images are train[50000..<60000]) when there are any, else the last 500.
+    /// validation images are train[50000..<60000]) when there are any. Only a `--train-limit` of
+    /// the whole set leaves none; then it reads the last 500 training images.
     static func monitorRows(training n: Int, of count: Int) -> Range<Int> {
         let start = n < count ? n : max(0, count - 500)
         return start..<min(start + 500, count)

@@ -1,4 +1,5 @@
 @testable import GAN
+import GANTestSupport
 import XCTest
 
 final class TrainingDataTests: XCTestCase {
@@ -35,5 +36,27 @@ final class TrainingDataTests: XCTestCase {
         XCTAssertEqual(TrainingData.monitorRows(training: 59_800, of: 60_000), 59_800..<60_000)
         XCTAssertEqual(TrainingData.monitorRows(training: 60_000, of: 60_000), 59_500..<60_000, "no images left: the last 500")
         XCTAssertEqual(TrainingData.monitorRows(training: 300, of: 300), 0..<300)
+        // Without --train-limit the monitor's images are held out of training.
+        for (count, limit, training) in [(60_000, nil, 59_500), (50_000, nil, 49_500), (1_000, nil, 900), (9, nil, 9),
+                                         (60_000, 50_000, 50_000), (60_000, 70_000, 60_000)] as [(Int, Int?, Int)] {
+            let n = TrainingData.trainingCount(limit: limit, of: count)
+            XCTAssertEqual(n, training, "\(count) examples, limit \(String(describing: limit))")
+            let monitor = TrainingData.monitorRows(training: n, of: count)
+            if limit == nil && count >= 10 { XCTAssertGreaterThanOrEqual(monitor.lowerBound, n, "monitor rows overlap training") }
+        }
+    }
+
+    /// MNIST without --train-limit trains on 59,500 images and monitors the last 500, which
+    /// training never sees; with the 2014 preset's limit the monitor reads the 500 after it.
+    func testMNISTHoldsOutTheMonitorImages() throws {
+        guard let directory = sharedMNISTDirectory() else { throw XCTSkip("../shared/data/mnist not found") }
+        var config = TrainingConfig.preset(.dcgan)
+        config.dataDirectory = directory
+        let data = try TrainingData.load(config, range: .unit)
+        XCTAssertEqual(data.count, 59_500)
+        let pixels = try MNIST.loadPixels(directory: directory, split: .train)
+        XCTAssertEqual(data.monitorSet?.scalars, pixels.images(59_500..<60_000).scalars)
+        config.trainLimit = 50_000
+        XCTAssertEqual(try TrainingData.load(config, range: .unit).count, 50_000)
     }
 }
