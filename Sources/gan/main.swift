@@ -87,6 +87,25 @@ struct Train: ParsableCommand {
         return v
     }
 
+    /// The configuration flags given on the command line (those a resumed run cannot take: it
+    /// keeps its config.json; only --steps/--epochs extend it).
+    var givenConfigurationFlags: [String] {
+        let flags: [(String, Bool)] = [
+            ("--dataset", dataset != nil), ("--data-dir", dataDir != nil), ("--batch-size", batchSize != nil), ("--seed", seed != nil),
+            ("--loss", loss != nil), ("--update", update != nil), ("--d-steps", dSteps != nil), ("--g-steps", gSteps != nil),
+            ("--optimizer", optimizer != nil), ("--lr-g", lrG != nil), ("--lr-d", lrD != nil), ("--beta1-g", beta1G != nil),
+            ("--beta2-g", beta2G != nil), ("--beta1-d", beta1D != nil), ("--beta2-d", beta2D != nil), ("--lr-decay", lrDecay != nil),
+            ("--lr-decay-factor", lrDecayFactor != nil), ("--lr-min", lrMin != nil), ("--noise", noise != nil),
+            ("--noise-dim", noiseDim != nil), ("--noise-low", noiseLow != nil), ("--noise-high", noiseHigh != nil),
+            ("--real-label", realLabel != nil), ("--label-flip", labelFlip != nil), ("--instance-noise", instanceNoise != nil),
+            ("--instance-noise-steps", instanceNoiseSteps != nil), ("--d-dropout", dDropout != nil), ("--adaptive-l2", adaptiveL2),
+            ("--ema", ema != nil), ("--clip", clip != nil), ("--width", width != nil), ("--image-size", imageSize != nil),
+            ("--train-limit", trainLimit != nil), ("--log-every", logEvery != nil), ("--checkpoint-every", checkpointEvery != nil),
+            ("--keep", keep != nil), ("--stop-on", !stopOn.isEmpty), ("--on-divergence", onDivergence != nil), ("--print-config", printConfig),
+        ]
+        return flags.filter(\.1).map(\.0)
+    }
+
     func resolvedConfig() throws -> TrainingConfig {
         guard let m = TrainingConfig.Model(rawValue: model) else {
             throw ConfigError(field: "--model", problem: "'\(model)' is not one of \(TrainingConfig.Model.allCases.map(\.rawValue).joined(separator: ", "))")
@@ -157,6 +176,9 @@ struct Train: ParsableCommand {
             let run: TrainingRun
             if let folder = resume {
                 if out != nil && out != folder { throw ConfigError(field: "--out", problem: "contradicts --resume \(folder): a resumed run stays in its folder") }
+                if let flag = givenConfigurationFlags.first {
+                    throw ConfigError(field: flag, problem: "cannot change a resumed run: it keeps \(folder)/config.json (only --steps/--epochs extend it); start a new run with --out to change it")
+                }
                 run = try TrainingRun.resume(folder: folder, steps: steps, epochs: epochs, log: log, progress: progress)
             } else {
                 let config = try resolvedConfig()

@@ -221,6 +221,8 @@ final class RobustnessTests: XCTestCase {
             (["sample", "--run", "/nonexistent-run", "--columns", "0", "--out", out + "/x.png"], "--columns: must be positive, got 0"),
             (["interpolate", "--run", "/nonexistent-run", "--steps", "0", "--out", out + "/x.png"], "--steps: must be a positive number of points per walk, got 0"),
             (["interpolate", "--run", "/nonexistent-run", "--rows", "0", "--out", out + "/x.png"], "--rows: must be positive, got 0"),
+            (["train", "--resume", "/nonexistent-run", "--lr-g", "0.001"], "--lr-g: cannot change a resumed run"),
+            (["train", "--resume", "/nonexistent-run", "--stop-on", "d-wins"], "--stop-on: cannot change a resumed run"),
         ]
         for (arguments, expected) in cases {
             let (status, output) = try gan(arguments)
