@@ -23,6 +23,9 @@ public struct TrainingConfig: Codable, Equatable, Sendable {
     public var trainLimit: Int?
     public var model = Model.dcgan
     public var imageSize: Int?
+    /// Channels of folder datasets: 1 (grey, the default, also for runs saved before the option)
+    /// or 3 (RGB). MNIST-like sets are grey and CIFAR-10 RGB by their files.
+    public var imageChannels: Int?
     /// Channel width multiplier of the DCGAN stacks (64 as in the papers); hidden units of the toy MLPs.
     public var width = 64
     public var steps: Int?
@@ -155,6 +158,13 @@ public struct TrainingConfig: Codable, Equatable, Sendable {
         if !(0 <= labelFlip && labelFlip < 0.5) { throw bad("--label-flip", "must be in [0, 0.5), got \(labelFlip)") }
         if instanceNoise < 0 { throw bad("--instance-noise", "must be ≥ 0") }
         if !(0 <= dDropout && dDropout < 1) { throw bad("--d-dropout", "must be in [0, 1)") }
+        if dDropout > 0 && (model == .mlp || model == .cgan) {
+            throw bad("--d-dropout", "\(model.rawValue)'s D has the dropout of its paper's recipe built in; the flag applies to dcgan, cdcgan and toy")
+        }
+        if let c = imageChannels {
+            if datasetKind != "folder" { throw bad("--channels", "applies to folder datasets; \(dataset) has its own channels") }
+            if c != 1 && c != 3 { throw bad("--channels", "1 (grey) or 3 (RGB) expected, got \(c)") }
+        }
         if !(0 <= emaDecay && emaDecay < 1) { throw bad("--ema", "must be in [0, 1)") }
         if lrG < 0 || lrD < 0 { throw bad("--lr-g/--lr-d", "must be ≥ 0") }
         if noiseDimension < 1 { throw bad("--noise-dim", "must be positive") }

@@ -80,7 +80,7 @@ public final class TrainingData {
             return TrainingData(pixels: set, first: n, range: range, monitorSet: set.images(monitorRows(training: n, of: set.count)))
         case "folder":
             let path = String(config.dataset.dropFirst("folder:".count))
-            let set = try ImageFolder.load(directory: path, channels: 1, size: config.imageSize ?? 28)
+            let set = try ImageFolder.load(directory: path, channels: config.imageChannels ?? 1, size: config.imageSize ?? 28)
             let n = trainingCount(limit: config.trainLimit, of: set.count)
             let rows = monitorRows(training: n, of: set.count)
             let monitor = set.images.slice(axis: 0, start: rows.lowerBound, length: rows.count)

@@ -71,6 +71,7 @@ struct Train: ParsableCommand {
     @Option(help: "Weight clipping for the wasserstein loss.") var clip: Float?
     @Option(help: "DCGAN channel width (64 as the paper).") var width: Int?
     @Option(help: "Image size for folder datasets and the DCGAN variant (28, 32, 64).") var imageSize: Int?
+    @Option(help: "Channels of a folder dataset: 1 (grey, default) or 3 (RGB).") var channels: Int?
     @Option(help: "Use only the first N training examples.") var trainLimit: Int?
     @Option var logEvery: Int?
     @Option var checkpointEvery: Int?
@@ -99,7 +100,7 @@ struct Train: ParsableCommand {
             ("--noise-dim", noiseDim != nil), ("--noise-low", noiseLow != nil), ("--noise-high", noiseHigh != nil),
             ("--real-label", realLabel != nil), ("--label-flip", labelFlip != nil), ("--instance-noise", instanceNoise != nil),
             ("--instance-noise-steps", instanceNoiseSteps != nil), ("--d-dropout", dDropout != nil), ("--adaptive-l2", adaptiveL2),
-            ("--ema", ema != nil), ("--clip", clip != nil), ("--width", width != nil), ("--image-size", imageSize != nil),
+            ("--ema", ema != nil), ("--clip", clip != nil), ("--width", width != nil), ("--image-size", imageSize != nil), ("--channels", channels != nil),
             ("--train-limit", trainLimit != nil), ("--log-every", logEvery != nil), ("--checkpoint-every", checkpointEvery != nil),
             ("--keep", keep != nil), ("--stop-on", !stopOn.isEmpty), ("--on-divergence", onDivergence != nil), ("--print-config", printConfig),
         ]
@@ -144,6 +145,7 @@ struct Train: ParsableCommand {
         if let v = clip { c.clip = v }
         if let v = width { c.width = v }
         if let v = imageSize { c.imageSize = v }
+        if let v = channels { c.imageChannels = v }
         if let v = trainLimit { c.trainLimit = v }
         if let v = logEvery { c.logEvery = v }
         if let v = checkpointEvery { c.checkpointEvery = v }

@@ -222,6 +222,9 @@ final class RobustnessTests: XCTestCase {
             (["interpolate", "--run", "/nonexistent-run", "--steps", "0", "--out", out + "/x.png"], "--steps: must be a positive number of points per walk, got 0"),
             (["interpolate", "--run", "/nonexistent-run", "--rows", "0", "--out", out + "/x.png"], "--rows: must be positive, got 0"),
             (["train", "--resume", "/nonexistent-run", "--lr-g", "0.001"], "--lr-g: cannot change a resumed run"),
+            (["train", "--model", "mlp", "--d-dropout", "0.3", "--out", out], "--d-dropout: mlp's D has the dropout"),
+            (["train", "--model", "dcgan", "--dataset", "folder:/nonexistent-images", "--channels", "2", "--out", out], "--channels: 1 (grey) or 3 (RGB) expected, got 2"),
+            (["train", "--model", "dcgan", "--channels", "3", "--out", out], "--channels: applies to folder datasets"),
             (["train", "--resume", "/nonexistent-run", "--stop-on", "d-wins"], "--stop-on: cannot change a resumed run"),
         ]
         for (arguments, expected) in cases {

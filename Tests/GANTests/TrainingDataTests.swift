@@ -59,4 +59,20 @@ final class TrainingDataTests: XCTestCase {
         config.trainLimit = 50_000
         XCTAssertEqual(try TrainingData.load(config, range: .unit).count, 50_000)
     }
+
+    /// An RGB image folder trains in colour with --channels 3, grey by default.
+    func testFolderChannels() throws {
+        let dir = temporaryFolder(self)
+        for k in 0..<3 {
+            let pixels = (0..<(4 * 4 * 3)).map { UInt8(($0 * 37 + k * 11) % 256) }
+            try PNG.write(pixels: pixels, width: 4, height: 4, channels: 3, to: dir + "/\(k).png")
+        }
+        var config = TrainingConfig.preset(.dcgan)
+        config.dataset = "folder:" + dir
+        config.imageSize = 28
+        XCTAssertEqual(try TrainingData.load(config, range: .symmetric).sampleShape, [1, 28, 28])
+        config.imageChannels = 3
+        try config.validate()
+        XCTAssertEqual(try TrainingData.load(config, range: .symmetric).sampleShape, [3, 28, 28])
+    }
 }
