@@ -70,9 +70,10 @@ extension Variable {
         }
     }
 
-    /// `log Σ exp(x)` over `axis`, kept as size 1; stabilised by the (constant) maximum.
+    /// `log Σ exp(x)` over `axis`, kept as size 1; stabilised by the (constant) maximum, or by 0
+    /// where the maximum is infinite (a row of −∞ gives −∞, as PyTorch, not ∞ − ∞ = NaN).
     public func logSumExp(axis: Int) -> Variable {
-        let shift = Variable(value.maxAlongAxisKeepingDims(axis))
+        let shift = Variable(value.maxAlongAxisKeepingDims(axis).map { $0.isFinite ? $0 : 0 })
         return (self - shift).exp().sum(axes: [axis], keepDims: true).log() + shift
     }
 

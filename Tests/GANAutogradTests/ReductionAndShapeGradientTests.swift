@@ -1,3 +1,4 @@
+import Foundation
 import GANAutograd
 import GANTestSupport
 import XCTest
@@ -28,6 +29,14 @@ final class ReductionAndShapeGradientTests: XCTestCase {
         assertGradientsMatchFiniteDifferences(wrt: [x]) { x.maxAlongLastAxis() }
         let y = Variable(Tensor(shape: [1, 3], values: [1, 9, 2]), requiresGradient: true)
         XCTAssertEqual(gradients(of: y.maxAlongLastAxis().sum(), wrt: [y])[0].value.scalars, [0, 1, 0])
+    }
+
+    /// A row of −∞ has log-sum-exp −∞ (PyTorch's value); a finite row is unchanged by the guard.
+    func testLogSumExpOfMinusInfinityRows() {
+        let x = Variable(Tensor(shape: [2, 3], values: [-.infinity, -.infinity, -.infinity, 1, 2, 3]))
+        let y = x.logSumExp(axis: 1).value.scalars
+        XCTAssertEqual(y[0], -.infinity)
+        XCTAssertEqual(y[1], Float(3 + Foundation.log(1 + exp(-1.0) + exp(-2.0))), accuracy: 1e-5)
     }
 
     func testLogSoftmax() {
