@@ -30,7 +30,9 @@ public enum FrechetDistance {
     /// FID between the Gaussians fitted to two feature matrices `[N, D]` and `[M, D]`
     /// (see ``FeatureStatistics/init(features:)``).
     public static func compute(real: Tensor, fake: Tensor) -> Double {
-        compute(FeatureStatistics(features: real), FeatureStatistics(features: fake))
+        _ = finiteSampleMatrixShape(real, "real", "FrechetDistance.compute")
+        _ = finiteSampleMatrixShape(fake, "fake", "FrechetDistance.compute")
+        return compute(FeatureStatistics(features: real), FeatureStatistics(features: fake))
     }
 
     /// `Tr((Σa Σb)^{1/2}) = Tr((Σa^{1/2} Σb Σa^{1/2})^{1/2}) = Σᵢ √max(λᵢ, 0)` for symmetric PSD

@@ -38,8 +38,8 @@ public enum KernelInceptionDistance {
         real: Tensor, fake: Tensor, subsets: Int = 100, subsetSize: Int = 1000, rng: RandomGenerator
     ) -> [Double] {
         let op = "KernelInceptionDistance"
-        let (nReal, d) = sampleMatrixShape(real, "real", op)
-        let (nFake, dFake) = sampleMatrixShape(fake, "fake", op)
+        let (nReal, d) = finiteSampleMatrixShape(real, "real", op)
+        let (nFake, dFake) = finiteSampleMatrixShape(fake, "fake", op)
         precondition(d == dFake, "\(op): real features have \(d) dimensions, fake ones \(dFake)")
         precondition(subsets >= 1, "\(op): needs at least one subset, got \(subsets)")
         let m = min(nReal, nFake, subsetSize)

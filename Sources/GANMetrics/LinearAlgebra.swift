@@ -139,3 +139,31 @@ func sampleMatrixShape(_ t: Tensor, _ name: String, _ op: String) -> (count: Int
     precondition(t.rank == 2, "\(op): \(name) must be a [N, D] matrix of samples, got shape \(t.shape)")
     return (t.shape[0], t.shape[1])
 }
+
+/// The index of the first row of `t` (along axis 0; every other axis makes up the row) that holds
+/// a NaN or an infinity, or nil when every value is finite. A rank-0 tensor is one row.
+public func firstNonFiniteRow(_ t: Tensor) -> Int? {
+    let rows = t.rank == 0 ? 1 : t.shape[0]
+    guard rows > 0, t.count > 0 else { return nil }
+    let width = t.count / rows
+    return t.withUnsafeBufferPointer { p -> Int? in
+        // Value i lies in row i / width.
+        for i in 0..<p.count where !p[i].isFinite { return i / width }
+        return nil
+    }
+}
+
+/// ``sampleMatrixShape(_:_:_:)`` for the metrics that compare distances or moments, which have no
+/// meaning for NaN or infinite features (nearest-neighbour searches find no neighbours, LAPACK
+/// fails on the covariance): also requires every value of `t` to be finite, naming the first
+/// offending row. (`fatalError`, not `preconditionFailure`, so that release builds print the
+/// message too.)
+func finiteSampleMatrixShape(_ t: Tensor, _ name: String, _ op: String) -> (count: Int, dimension: Int) {
+    let shape = sampleMatrixShape(t, name, op)
+    if let row = firstNonFiniteRow(t) {
+        let values = (0..<shape.dimension).map { t.pointer[row * shape.dimension + $0] }
+        let bad = values.first { !$0.isFinite }!
+        fatalError("\(op): \(name) row \(row) of \(shape.count) holds \(bad) (\(values.filter { !$0.isFinite }.count) of its \(shape.dimension) features are NaN or ±inf); finite features expected (were they computed from diverged samples?)")
+    }
+    return shape
+}

@@ -43,7 +43,7 @@ public enum NearestNeighbours {
     /// Distance from each row of `set` (`[N, D]`) to its k-th nearest neighbour among the other
     /// rows (k ≥ 1, N > k): the radius `r_k` used by improved precision/recall and density/coverage.
     public static func kthNeighbourDistances(_ set: Tensor, k: Int) -> [Double] {
-        squaredKthNeighbourDistances(set, k: k, op: "NearestNeighbours.kthNeighbourDistances").map { $0.squareRoot() }
+        squaredKthNeighbourDistances(set, k: k, op: "NearestNeighbours.kthNeighbourDistances", name: "set").map { $0.squareRoot() }
     }
 }
 
@@ -77,7 +77,10 @@ public enum MemorizationAudit {
     ///   set itself contains copies of training points and the threshold is 0.
     public static func compute(samples: Tensor, train: Tensor, test: Tensor, percentile: Double = 1) -> MemorizationReport {
         precondition(percentile >= 0 && percentile <= 100, "MemorizationAudit: percentile \(percentile) outside [0, 100]")
-        precondition(sampleMatrixShape(test, "test", "MemorizationAudit").count >= 1, "MemorizationAudit: the test set is empty")
+        let op = "MemorizationAudit"
+        _ = finiteSampleMatrixShape(samples, "samples", op)
+        _ = finiteSampleMatrixShape(train, "train", op)
+        precondition(finiteSampleMatrixShape(test, "test", op).count >= 1, "MemorizationAudit: the test set is empty")
         let sampleToTrain = NearestNeighbours.search(queries: samples, reference: train)
         let testToTrain = NearestNeighbours.search(queries: test, reference: train).distances
         let threshold = Float(percentileOf(testToTrain.map(Double.init), percentile))

@@ -35,8 +35,8 @@ struct PairwiseDistances {
     static let maximumBlockRows = 1024
 
     init(queries: Tensor, reference: Tensor, op: String) {
-        let (_, d) = sampleMatrixShape(queries, "queries", op)
-        let (_, dr) = sampleMatrixShape(reference, "reference", op)
+        let (_, d) = finiteSampleMatrixShape(queries, "queries", op)
+        let (_, dr) = finiteSampleMatrixShape(reference, "reference", op)
         precondition(d == dr, "\(op): queries have \(d) features but the reference set has \(dr)")
         self.queries = queries
         self.reference = reference
@@ -196,8 +196,8 @@ struct PairwiseDistances {
 ///
 /// This equals the reference implementations' "(k+1)-th smallest distance including self", since
 /// removing the point's own 0 from the sorted list shifts the order statistics by one.
-func squaredKthNeighbourDistances(_ set: Tensor, k: Int, op: String) -> [Double] {
-    let n = sampleMatrixShape(set, "features", op).count
+func squaredKthNeighbourDistances(_ set: Tensor, k: Int, op: String, name: String = "features") -> [Double] {
+    let n = finiteSampleMatrixShape(set, name, op).count
     precondition(k >= 1 && k < n, "\(op): k = \(k) needs at least k + 1 = \(k + 1) points, got \(n)")
     let engine = PairwiseDistances(queries: set, reference: set, op: op)
     var radii = [Double](repeating: 0, count: n)

@@ -21,8 +21,8 @@ public enum PrecisionRecall {
     /// - Returns: `(precision, recall)`, each in [0, 1].
     public static func compute(real: Tensor, fake: Tensor, k: Int = 3) -> (precision: Double, recall: Double) {
         let op = "PrecisionRecall.compute"
-        let realRadii = squaredKthNeighbourDistances(real, k: k, op: op)
-        let fakeRadii = squaredKthNeighbourDistances(fake, k: k, op: op)
+        let realRadii = squaredKthNeighbourDistances(real, k: k, op: op, name: "real")
+        let fakeRadii = squaredKthNeighbourDistances(fake, k: k, op: op, name: "fake")
         let precision = fractionInsideAnyBall(queries: fake, centres: real, squaredRadii: realRadii, inclusive: true, op: op)
         let recall = fractionInsideAnyBall(queries: real, centres: fake, squaredRadii: fakeRadii, inclusive: true, op: op)
         return (precision, recall)
@@ -70,8 +70,8 @@ public enum DensityCoverage {
     /// - Returns: `(density, coverage)`.
     public static func compute(real: Tensor, fake: Tensor, k: Int = 5) -> (density: Double, coverage: Double) {
         let op = "DensityCoverage.compute"
-        let (n, _) = sampleMatrixShape(real, "real", op)
-        let (m, _) = sampleMatrixShape(fake, "fake", op)
+        let (n, _) = finiteSampleMatrixShape(real, "real", op)
+        let (m, _) = finiteSampleMatrixShape(fake, "fake", op)
         precondition(m >= 1, "\(op): the fake set is empty")
         let realRadii = squaredKthNeighbourDistances(real, k: k, op: op)
         // Density: for each fake Yⱼ, the number of real balls that hold it.

@@ -42,7 +42,7 @@ public struct FeatureStatistics {
     /// of at most 1024 rows, accumulate `Σ += X_cᵀ X_c` with `dsyrk` (BLAS Double rank-k update),
     /// so no cancellation from `E[xxᵀ] − μμᵀ` and memory stays at one block plus the D×D result.
     public init(features: Tensor) {
-        let (n, d) = sampleMatrixShape(features, "features", "FeatureStatistics")
+        let (n, d) = finiteSampleMatrixShape(features, "features", "FeatureStatistics")
         precondition(n >= 2, "FeatureStatistics: the unbiased covariance needs at least 2 samples, got \(n)")
         let x = features.pointer
         var mean = [Double](repeating: 0, count: d)
