@@ -92,6 +92,17 @@ public final class Evaluator {
             throw ConfigError(field: "--labels", problem: "\(labels.count) labels for \(samples.shape[0]) samples")
         }
         let n = samples.shape[0]
+        // Every metric compares distances or moments, which NaN or ±inf make meaningless (and the
+        // nearest-neighbour searches and LAPACK would stop the process): refuse such samples here.
+        if let first = firstNonFiniteRow(samples) {
+            let bad = samples.withUnsafeBufferPointer { p in
+                // Sample i owns values i·784 ..< (i + 1)·784.
+                (0..<n).filter { i in p[(i * 784)..<((i + 1) * 784)].contains { !$0.isFinite } }.count
+            }
+            throw ConfigError(
+                field: "samples",
+                problem: "\(bad) of \(n) samples hold NaN or ±inf pixels (the first is sample \(first)); finite images in [0, 1] expected. The generator has probably diverged: evaluate an earlier checkpoint")
+        }
         var result = EvaluationResult(evaluationProtocol: EvaluationProtocol(
             samples: description, sampleCount: n, referenceSet: "MNIST test set", referenceCount: test.count,
             featureExtractor: "mnist-cnn-v1 (SwiftGAN), 128-d penultimate ReLU features and 10-way softmax",
@@ -99,6 +110,11 @@ public final class Evaluator {
             preprocessing: "pixels in [0, 1] (tanh generators mapped from [-1, 1]); no resizing",
             seeds: ["kid": seed]))
         let (features, probabilities) = classifier.embed(samples)
+        if let row = firstNonFiniteRow(features) {
+            throw ConfigError(
+                field: "samples",
+                problem: "the classifier's features of sample \(row) are NaN or ±inf although its pixels are finite; images in [0, 1] expected (are the values far outside that range?)")
+        }
 
         if metrics.contains(.parzen) {
             let validation = train.images.slice(axis: 0, start: 50_000, length: 1_000).reshaped([1_000, 784])
