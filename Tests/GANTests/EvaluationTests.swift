@@ -5,6 +5,45 @@ import XCTest
 
 /// The evaluator refuses inputs its metrics cannot measure, with errors instead of traps.
 final class EvaluationTests: XCTestCase {
+    /// Writes `count` images of `rows`×`columns` (and as many labels) as gzipped IDX files of `split`.
+    func writeSplit(_ dir: String, _ split: DatasetSplit, count: Int, rows: Int = 28, columns: Int = 28) throws {
+        let images = IDX.encode(dimensions: [count, rows, columns], values: [UInt8](repeating: 7, count: count * rows * columns))
+        let labels = IDX.encode(dimensions: [count], values: (0..<count).map { UInt8($0 % 10) })
+        try DataFiles.writeAtomically(Gzip.compress(images), to: DataFiles.join(dir, MNIST.fileName(split, images: true)))
+        try DataFiles.writeAtomically(Gzip.compress(labels), to: DataFiles.join(dir, MNIST.fileName(split, images: false)))
+    }
+
+    /// Runs `body`, requiring a DataError whose message holds every fragment.
+    func assertDataError(_ fragments: [String], line: UInt = #line, _ body: () throws -> Void) {
+        do {
+            try body()
+            XCTFail("expected a DataError containing \(fragments), nothing was thrown", line: line)
+        } catch let error as DataError {
+            for f in fragments where !error.description.contains(f) { XCTFail("\"\(error)\" lacks \"\(f)\"", line: line) }
+        } catch {
+            XCTFail("expected a DataError, got \(type(of: error)): \(error)", line: line)
+        }
+    }
+
+    /// IDX files that are not the MNIST the protocol is defined on: other image sizes, or too few
+    /// training images for σ's validation slice train[50000..<51000], are errors naming the file.
+    func testEvaluatorRefusesMNISTFilesOfTheWrongShapeOrCount() throws {
+        let dir = temporaryFolder(self)
+        let classifier = FeatureClassifier(rng: RandomGenerator(seed: 1))
+        func evaluator() throws { _ = try Evaluator(classifier: classifier, classifierTestAccuracy: 0.9, mnistDirectory: dir) }
+        let testImages = DataFiles.join(dir, "t10k-images-idx3-ubyte.gz"), trainImages = DataFiles.join(dir, "train-images-idx3-ubyte.gz")
+
+        try writeSplit(dir, .test, count: 8, rows: 2, columns: 2)
+        try writeSplit(dir, .train, count: 8)
+        assertDataError([testImages, "IDX dimensions", "28×28 images expected", "got 2×2"], evaluator)
+        try writeSplit(dir, .test, count: 3)
+        assertDataError([testImages, "at least 6 images expected", "the file holds 3"], evaluator)
+        try writeSplit(dir, .test, count: 8)
+        assertDataError([trainImages, "IDX dimensions", "at least 51000 images expected", "train[50000..<51000]", "the file holds 8"], evaluator)
+        try writeSplit(dir, .train, count: 3, rows: 28, columns: 14)
+        assertDataError([trainImages, "28×28 images expected", "got 28×14"], evaluator)
+    }
+
     /// NaN or infinite samples (a diverged generator) are refused before any metric runs, with
     /// how many there are and where to look instead; the metrics themselves would stop the process.
     func testNonFiniteSamplesAreRefusedBeforeAnyMetric() throws {

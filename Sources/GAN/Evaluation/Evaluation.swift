@@ -76,11 +76,40 @@ public final class Evaluator {
     lazy var testEmbedding = classifier.embed(test.images)
     lazy var trainEmbedding = classifier.embed(train.images)
 
+    /// Training images the protocol needs: Parzen's σ is chosen on train[50000..<51000].
+    public static let minimumTrainCount = 51_000
+    /// Test images the metrics need at the least (density/coverage's k = 5 neighbours + the point).
+    public static let minimumTestCount = 6
+
+    /// Loads the MNIST training and test splits from `mnistDirectory`.
+    ///
+    /// - Throws: ``DataError`` naming the image file when its images are not 28×28 (the
+    ///   classifier's input) or when it holds fewer than ``minimumTrainCount`` training or
+    ///   ``minimumTestCount`` test images, besides the loader's own errors.
     public init(classifier: FeatureClassifier, classifierTestAccuracy: Double, mnistDirectory: String) throws {
         self.classifier = classifier
         self.classifierTestAccuracy = classifierTestAccuracy
-        train = try MNIST.load(directory: mnistDirectory, split: .train)
-        test = try MNIST.load(directory: mnistDirectory, split: .test)
+        test = try Self.loadSplit(mnistDirectory, .test, minimumCount: Self.minimumTestCount,
+                                  reason: "the reference set of the metrics (density/coverage needs k + 1 = 6)")
+        train = try Self.loadSplit(mnistDirectory, .train, minimumCount: Self.minimumTrainCount,
+                                   reason: "Parzen's σ is chosen on train[50000..<51000]")
+    }
+
+    /// One split of `directory`, checked to hold at least `minimumCount` images of 1×28×28.
+    static func loadSplit(_ directory: String, _ split: DatasetSplit, minimumCount: Int, reason: String) throws -> LabeledImages {
+        let set = try MNIST.load(directory: directory, split: split)
+        let name = MNIST.fileName(split, images: true)
+        let path = DataFiles.join(directory, DataFiles.isFile(DataFiles.join(directory, name)) ? name : String(name.dropLast(3)))
+        let shape = Array(set.images.shape.dropFirst())
+        guard shape == [1, 28, 28] else {
+            throw DataError(file: path, field: "IDX dimensions",
+                            "28×28 images expected for evaluation (the feature classifier's input), got \(shape[1])×\(shape[2])")
+        }
+        guard set.count >= minimumCount else {
+            throw DataError(file: path, field: "IDX dimensions",
+                            "at least \(minimumCount) images expected for evaluation (\(reason)), the file holds \(set.count)")
+        }
+        return set
     }
 
     public func evaluate(samples: Tensor, labels: [Int]?, metrics: Set<EvaluationMetric>, description: String,
