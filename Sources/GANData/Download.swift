@@ -27,19 +27,30 @@ public struct DatasetFile: Equatable, Sendable {
     /// Checks content against the known checksums.
     ///
     /// Accepts the file when the `.gz` bytes match `gzipMD5`, or else when the decompressed
-    /// content matches `uncompressedMD5`. With neither checksum applicable it is accepted unchecked.
+    /// content matches `uncompressedMD5`. A file described with no checksum at all is accepted
+    /// unchecked; content that did not come from a `.gz` file, for a file with only `gzipMD5`
+    /// (Fashion-MNIST), cannot be verified and is an error.
     ///
     /// - Parameters:
     ///   - uncompressed: the decompressed content.
     ///   - gzipped: the gzip file's bytes, when the content came from one.
-    /// - Throws: ``DataError`` (field `checksum`) naming `source` with expected and actual md5.
+    /// - Throws: ``DataError`` (field `checksum`) naming `source` with expected and actual md5, or
+    ///   saying that only the `.gz` file's md5 is published.
     public func verify(uncompressed: [UInt8], gzipped: [UInt8]?, source: String) throws {
         if let gzipMD5, let gzipped, MD5.hex(gzipped) == gzipMD5 { return }
         if let uncompressedMD5 {
             try MD5.verify(uncompressed, expectedHex: uncompressedMD5, source: source, what: "uncompressed content")
-        } else if let gzipMD5, let gzipped {
+        } else if let gzipMD5 {
+            guard let gzipped else { throw unverifiableWithoutGzip(source: source) }
             try MD5.verify(gzipped, expectedHex: gzipMD5, source: source, what: "gzip file")
         }
+    }
+
+    /// The error for an uncompressed copy of a file whose only published checksum is `gzipMD5`.
+    func unverifiableWithoutGzip(source: String) -> DataError {
+        DataError(
+            file: source, field: "checksum",
+            "only the md5 of the .gz file \(name) is published, so an uncompressed copy cannot be verified; the .gz file expected in its place (remove \(source) and put \(name) there, or download it again)")
     }
 }
 
@@ -125,6 +136,11 @@ public struct DatasetDownloader {
     /// Checks a file already in the cache.
     private func verifyPresent(_ file: DatasetFile, path: String, isGzip: Bool) throws {
         guard file.uncompressedMD5 != nil || file.gzipMD5 != nil else { return }
+        if !isGzip && file.uncompressedMD5 == nil {
+            // Only the .gz file's md5 is known: nothing to compare this file with (and nothing
+            // damaged, so not the advice to delete it below).
+            throw file.unverifiableWithoutGzip(source: path)
+        }
         let bytes = try DataFiles.read(path, maximumSize: maximumFileSize)
         do {
             if isGzip {

@@ -71,6 +71,36 @@ final class DownloadTests: XCTestCase {
         XCTAssertFalse(DataFiles.isFile(DataFiles.join(cache, "tiny/tiny.bin.gz")))
     }
 
+    /// Fashion-MNIST publishes only the md5 of each .gz file: an uncompressed copy has nothing to
+    /// be checked against, so it is refused rather than accepted unchecked.
+    func testUncompressedCopyOfAGzipOnlyFileIsRefused() throws {
+        let packed = Gzip.compress(content)
+        let dataset = DownloadableDataset(
+            name: "tiny", folderName: "tiny", files: [DatasetFile(name: "tiny.bin.gz", gzipMD5: MD5.hex(packed))],
+            mirrors: ["https://mirror-a.invalid/data/"])
+        let cache = try makeTemporaryDirectory(self)
+        let raw = DataFiles.join(cache, "tiny/tiny.bin")
+        try DataFiles.writeAtomically(content, to: raw)
+        let downloader = DatasetDownloader(cacheDirectory: cache) { url in
+            XCTFail("no download expected, fetched \(url)")
+            return []
+        }
+        assertDataError([raw, "checksum", "only the md5 of the .gz file tiny.bin.gz is published", "cannot be verified"]) {
+            try downloader.prepare(dataset)
+        }
+        // The .gz file itself is verified and preferred.
+        try DataFiles.writeAtomically(packed, to: DataFiles.join(cache, "tiny/tiny.bin.gz"))
+        XCTAssertNoThrow(try downloader.prepare(dataset))
+        // The same rule in DatasetFile.verify, for content that did not come from a .gz file.
+        let file = dataset.files[0]
+        assertDataError(["x.bin", "checksum", "only the md5 of the .gz file"]) {
+            try file.verify(uncompressed: content, gzipped: nil, source: "x.bin")
+        }
+        XCTAssertNoThrow(try file.verify(uncompressed: content, gzipped: packed, source: "x.bin.gz"))
+        // A file described without any checksum is still accepted unchecked.
+        XCTAssertNoThrow(try DatasetFile(name: "n.gz").verify(uncompressed: content, gzipped: nil, source: "n"))
+    }
+
     /// The shared MNIST copy passes the downloader's checks offline.
     func testRealMNISTIsRecognisedOffline() throws {
         let shared = DataFiles.join(packageRoot, "../shared/data")

@@ -102,6 +102,17 @@ final class MNISTTests: XCTestCase {
         }
     }
 
+    /// Fashion-MNIST's checksums are of the .gz files only: asked to verify raw IDX files, the
+    /// loader says they cannot be verified instead of accepting them unchecked.
+    func testRawFashionMNISTFilesCannotBeVerified() throws {
+        let dir = try makeTemporaryDirectory(self)
+        try writeTinySplit(dir, labels: [3, 9], gzip: false)
+        XCTAssertNoThrow(try MNIST.load(directory: dir, split: .test, variant: .fashionMNIST))
+        assertDataError([DataFiles.join(dir, "t10k-images-idx3-ubyte"), "checksum", "only the md5 of the .gz file t10k-images-idx3-ubyte.gz is published"]) {
+            try MNIST.load(directory: dir, split: .test, variant: .fashionMNIST, verifyChecksums: true)
+        }
+    }
+
     func testBatchGathersRows() {
         let images = Tensor(shape: [3, 1, 1, 2], values: [0, 1, 10, 11, 20, 21])
         let set = LabeledImages(images: images, labels: [4, 5, 6], classCount: 10)
