@@ -20,7 +20,9 @@ public enum DataFiles {
     /// Throws a ``DataError`` naming `path` if it does not exist, is not a regular file, cannot
     /// be read, or is larger than `maximumSize` bytes.
     public static func read(_ path: String, maximumSize: Int = defaultMaximumFileSize) throws -> [UInt8] {
-        let fd = open(path, O_RDONLY)
+        // O_NONBLOCK so that opening a FIFO returns at once (a blocking open would wait for a
+        // writer forever); the FIFO is then refused as not a regular file. Regular files ignore the flag.
+        let fd = open(path, O_RDONLY | O_NONBLOCK)
         guard fd >= 0 else {
             throw DataError(file: path, field: "open", "a readable file expected: \(errnoText())")
         }
@@ -30,7 +32,7 @@ public enum DataFiles {
             throw DataError(file: path, field: "stat", "file status expected: \(errnoText())")
         }
         guard (info.st_mode & S_IFMT) == S_IFREG else {
-            throw DataError(file: path, field: "open", "a regular file expected, found a directory or special file")
+            throw DataError(file: path, field: "open", "a regular file expected, found \(fileKind(info.st_mode))")
         }
         let size = Int(info.st_size)
         guard size <= maximumSize else {
@@ -89,6 +91,17 @@ public enum DataFiles {
     }
 
     private static func errnoText() -> String { String(cString: strerror(errno)) }
+
+    /// What a non-regular file is, for messages.
+    private static func fileKind(_ mode: mode_t) -> String {
+        switch mode & S_IFMT {
+        case S_IFDIR: return "a directory"
+        case S_IFIFO: return "a FIFO (named pipe)"
+        case S_IFSOCK: return "a socket"
+        case S_IFCHR, S_IFBLK: return "a device"
+        default: return "a special file"
+        }
+    }
 }
 
 // The POSIX read function, named apart from Foundation's methods of the same name.

@@ -333,24 +333,52 @@ public enum SafeTensors {
         }
     }
 
+    /// The default cap on the size of a file ``read(path:maximumSize:)`` accepts: 4 GiB.
+    public static let maximumFileSize = 1 << 32
+
     /// Reads a safetensors file (see ``decode(_:source:)``); errors name `path`.
-    public static func read(path: String) throws -> (tensors: [String: Tensor], metadata: [String: String]) {
-        var isDirectory: ObjCBool = false
-        guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else {
-            throw SafeTensorsError(file: path, field: "file", problem: "no such file; expected an existing safetensors file")
+    ///
+    /// The file must be a regular file (a FIFO, socket or device is refused at once, never waited
+    /// on) of at most `maximumSize` bytes, checked before anything is allocated for it.
+    public static func read(path: String, maximumSize: Int = maximumFileSize) throws -> (tensors: [String: Tensor], metadata: [String: String]) {
+        func fail(_ field: String, _ problem: String) -> SafeTensorsError {
+            SafeTensorsError(file: path, field: field, problem: problem)
         }
-        guard !isDirectory.boolValue else {
-            throw SafeTensorsError(file: path, field: "file", problem: "is a directory; expected a safetensors file")
+        func errnoText() -> String { String(cString: strerror(errno)) }
+        // O_NONBLOCK so that opening a FIFO returns at once instead of waiting for a writer;
+        // regular files ignore the flag.
+        let fd = open(path, O_RDONLY | O_NONBLOCK)
+        guard fd >= 0 else {
+            if errno == ENOENT { throw fail("file", "no such file; expected an existing safetensors file") }
+            throw fail("file", "cannot be opened: \(errnoText()); expected a readable safetensors file")
         }
-        let data: Data
-        do {
-            let handle = try FileHandle(forReadingFrom: URL(fileURLWithPath: path))
-            defer { try? handle.close() }
-            data = try handle.readToEnd() ?? Data()
-        } catch {
-            throw SafeTensorsError(file: path, field: "file", problem: "cannot be read: \(error.localizedDescription)")
+        defer { close(fd) }
+        var info = stat()
+        guard fstat(fd, &info) == 0 else { throw fail("file", "cannot be examined (fstat): \(errnoText())") }
+        switch info.st_mode & S_IFMT {
+        case S_IFREG: break
+        case S_IFDIR: throw fail("file", "is a directory; expected a safetensors file")
+        default: throw fail("file", "is not a regular file (a FIFO, socket or device); expected a safetensors file")
         }
-        return try data.withUnsafeBytes { try decode(raw: $0, source: path) }
+        let size = Int(info.st_size)
+        guard size <= maximumSize else {
+            throw fail("size", "the file has \(size) bytes; expected at most \(maximumSize)")
+        }
+        var bytes = [UInt8](repeating: 0, count: size)
+        var done = 0
+        try bytes.withUnsafeMutableBytes { buffer in
+            // `done` counts the bytes read so far; read(2) may return fewer than asked.
+            while done < size {
+                let n = posixRead(fd, buffer.baseAddress! + done, size - done)
+                if n < 0 {
+                    if errno == EINTR { continue }
+                    throw fail("file", "cannot be read: \(errnoText())")
+                }
+                if n == 0 { throw fail("file", "\(size) bytes expected, the file ended after \(done) (was it truncated while being read?)") }
+                done += n
+            }
+        }
+        return try bytes.withUnsafeBytes { try decode(raw: $0, source: path) }
     }
 
     // MARK: - Helpers
@@ -424,3 +452,10 @@ public enum SafeTensors {
         return out
     }
 }
+
+// The POSIX read function, named apart from `SafeTensors.read`.
+#if canImport(Glibc)
+@inline(__always) private func posixRead(_ fd: Int32, _ p: UnsafeMutableRawPointer, _ n: Int) -> Int { Glibc.read(fd, p, n) }
+#else
+@inline(__always) private func posixRead(_ fd: Int32, _ p: UnsafeMutableRawPointer, _ n: Int) -> Int { Darwin.read(fd, p, n) }
+#endif

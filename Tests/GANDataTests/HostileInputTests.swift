@@ -1,3 +1,9 @@
+#if canImport(Glibc)
+import Glibc
+#else
+import Darwin
+#endif
+import Foundation
 import XCTest
 import GANTensor
 @testable import GANData
@@ -51,5 +57,27 @@ final class HostileInputTests: XCTestCase {
         var npy = NPY.magic + [1, 0, UInt8(header.utf8.count + 1), 0] + Array(header.utf8) + [0x0A]
         npy += [0, 0, 0, 0]
         assertDataError(["big.npy", "npy data"]) { try NPY.decode(npy, source: "big.npy") }
+    }
+
+    /// A FIFO where a data file is expected is refused at once as not a regular file; a blocking
+    /// open would wait for a writer forever. (Should the read hang, the test opens the FIFO for
+    /// writing after 10 s to release it, and fails.)
+    func testFIFOIsRefusedPromptly() throws {
+        let dir = try makeTemporaryDirectory(self)
+        let fifo = DataFiles.join(dir, "train-images-idx3-ubyte.gz")
+        XCTAssertEqual(mkfifo(fifo, 0o600), 0, "mkfifo: \(String(cString: strerror(errno)))")
+        let done = DispatchSemaphore(value: 0)
+        nonisolated(unsafe) var outcome: Result<[UInt8], Error>?
+        DispatchQueue.global().async {
+            outcome = Result { try DataFiles.read(fifo) }
+            done.signal()
+        }
+        if done.wait(timeout: .now() + 10) == .timedOut {
+            XCTFail("DataFiles.read waited on the FIFO for 10 s")
+            let writer = open(fifo, O_WRONLY | O_NONBLOCK)
+            if writer >= 0 { close(writer) }
+            done.wait()
+        }
+        assertDataError([fifo, "open", "a regular file expected, found a FIFO"]) { try outcome!.get() }
     }
 }

@@ -1,3 +1,8 @@
+#if canImport(Glibc)
+import Glibc
+#else
+import Darwin
+#endif
 import Foundation
 import XCTest
 
@@ -375,6 +380,42 @@ final class SafeTensorsTests: XCTestCase {
             XCTAssertEqual(e?.file, path)
             XCTAssertTrue(e?.description.contains(path) == true, "\(error)")
             XCTAssertTrue(e?.description.contains("no such file") == true, "\(error)")
+        }
+    }
+
+    /// A FIFO is refused at once, not waited on (a blocking open waits for a writer forever;
+    /// should it hang, the test releases it after 10 s by opening the FIFO for writing, and fails).
+    func testReadRefusesAFIFOPromptly() throws {
+        let path = try makeTemporaryDirectory() + "/pipe.safetensors"
+        XCTAssertEqual(mkfifo(path, 0o600), 0, "mkfifo: \(String(cString: strerror(errno)))")
+        let done = DispatchSemaphore(value: 0)
+        nonisolated(unsafe) var outcome: Error?
+        DispatchQueue.global().async {
+            do { _ = try SafeTensors.read(path: path) } catch { outcome = error }
+            done.signal()
+        }
+        if done.wait(timeout: .now() + 10) == .timedOut {
+            XCTFail("SafeTensors.read waited on the FIFO for 10 s")
+            let writer = open(path, O_WRONLY | O_NONBLOCK)
+            if writer >= 0 { close(writer) }
+            done.wait()
+        }
+        let e = outcome as? SafeTensorsError
+        XCTAssertEqual(e?.file, path)
+        XCTAssertEqual(e?.field, "file")
+        XCTAssertTrue(e?.problem.contains("not a regular file") == true, "\(String(describing: outcome))")
+    }
+
+    func testReadRefusesAFileOverTheSizeCap() throws {
+        let path = try makeTemporaryDirectory() + "/big.safetensors"
+        try SafeTensors.write(["a": Tensor(shape: [100], repeating: 1)], to: path)
+        let size = try XCTUnwrap(FileManager.default.attributesOfItem(atPath: path)[.size] as? Int)
+        XCTAssertNoThrow(try SafeTensors.read(path: path, maximumSize: size))
+        XCTAssertThrowsError(try SafeTensors.read(path: path, maximumSize: size - 1)) { error in
+            XCTAssertEqual("\(error)", "\(path): size: the file has \(size) bytes; expected at most \(size - 1)")
+        }
+        XCTAssertThrowsError(try SafeTensors.read(path: (path as NSString).deletingLastPathComponent)) { error in
+            XCTAssertTrue("\(error)".contains("is a directory"), "\(error)")
         }
     }
 
