@@ -10,6 +10,8 @@ import GANTensor
 public enum CIFAR10 {
     /// Bytes per record: 1 label + 3 × 32 × 32 pixels.
     public static let recordSize = 1 + 3 * 32 * 32
+    /// Records in each official batch file (so each file is 30 730 000 bytes).
+    public static let recordsPerFile = 10_000
     /// Class names, index = label.
     public static let classNames = ["airplane", "automobile", "bird", "cat", "deer",
                                     "dog", "frog", "horse", "ship", "truck"]
@@ -55,9 +57,10 @@ public enum CIFAR10 {
 
     /// Loads a split from `directory` or `directory/cifar-10-batches-bin`.
     ///
-    /// - Returns: 50 000 (train) or 10 000 (test) images [N, 3, 32, 32] in [0, 1] for the
-    ///   official files, in file order.
-    /// - Throws: ``DataError`` naming the first missing or malformed file.
+    /// - Returns: 50 000 (train) or 10 000 (test) images [N, 3, 32, 32] in [0, 1], in file order.
+    /// - Throws: ``DataError`` naming the first missing or malformed file, including a file that
+    ///   does not hold exactly ``recordsPerFile`` records (field `size`: a truncated download or
+    ///   another data set under the same name).
     public static func load(directory: String, split: DatasetSplit) throws -> LabeledImages {
         try loadPixels(directory: directory, split: split).labeledImages
     }
@@ -65,6 +68,12 @@ public enum CIFAR10 {
     /// ``load(directory:split:)`` keeping the images as their bytes (154 MB for the training
     /// split instead of 614 MB), with the same checks and errors.
     public static func loadPixels(directory: String, split: DatasetSplit) throws -> LabeledPixels {
+        try loadPixels(directory: directory, split: split, recordsPerFile: recordsPerFile)
+    }
+
+    /// ``loadPixels(directory:split:)`` requiring `recordsPerFile` records in each file, or any
+    /// positive number when nil (for the small files of the tests).
+    static func loadPixels(directory: String, split: DatasetSplit, recordsPerFile: Int?) throws -> LabeledPixels {
         let nested = DataFiles.join(directory, "cifar-10-batches-bin")
         let names = fileNames(split)
         let folder = DataFiles.isFile(DataFiles.join(nested, names[0])) ? nested : directory
@@ -76,7 +85,13 @@ public enum CIFAR10 {
                 throw DataError(file: path, field: "open", "the CIFAR-10 batch file expected (in \(directory) or \(nested)), not found")
             }
             // Official files are 30 730 000 bytes; cap the read well above that.
-            let part = try parseRecords(try DataFiles.read(path, maximumSize: 1 << 28), source: path)
+            let bytes = try DataFiles.read(path, maximumSize: 1 << 28)
+            if let recordsPerFile, bytes.count != recordsPerFile * recordSize {
+                throw DataError(
+                    file: path, field: "size",
+                    "\(recordsPerFile * recordSize) bytes expected (\(recordsPerFile) records of \(recordSize) bytes, as in the official batch files), got \(bytes.count)\(bytes.count % recordSize == 0 ? " = \(bytes.count / recordSize) records" : "")")
+            }
+            let part = try parseRecords(bytes, source: path)
             labels += part.labels
             pixels += part.pixels
         }

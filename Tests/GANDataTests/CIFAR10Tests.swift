@@ -43,18 +43,38 @@ final class CIFAR10Tests: XCTestCase {
         let dir = try makeTemporaryDirectory(self)
         let nested = DataFiles.join(dir, "cifar-10-batches-bin")
         try DataFiles.writeAtomically(record(label: 4) + record(label: 5), to: DataFiles.join(nested, "test_batch.bin"))
-        let test = try CIFAR10.load(directory: dir, split: .test)
+        let test = try CIFAR10.loadPixels(directory: dir, split: .test, recordsPerFile: nil).labeledImages
         XCTAssertEqual(test.labels, [4, 5])
         assertDataError(["data_batch_1.bin", "not found"]) { try CIFAR10.load(directory: dir, split: .train) }
         for k in 1...5 {
             try DataFiles.writeAtomically(record(label: UInt8(k)), to: DataFiles.join(dir, "data_batch_\(k).bin"))
         }
-        XCTAssertEqual(try CIFAR10.load(directory: dir, split: .train).labels, [1, 2, 3, 4, 5])
+        // One record per file: the small-file path of the loader (the public one wants 10 000).
+        let pixels = try CIFAR10.loadPixels(directory: dir, split: .train, recordsPerFile: nil)
         // The same files as bytes: record k's image, unconverted, in file order.
-        let pixels = try CIFAR10.loadPixels(directory: dir, split: .train)
         XCTAssertEqual(pixels.imageShape, [3, 32, 32])
         XCTAssertEqual(pixels.labels, [1, 2, 3, 4, 5])
         XCTAssertEqual(Array(pixels.pixels[(2 * 3072)..<(3 * 3072)]), Array(record(label: 3).dropFirst()))
-        XCTAssertEqual(pixels.images(0..<5).scalars, try CIFAR10.load(directory: dir, split: .train).images.scalars)
+        XCTAssertEqual(pixels.images(0..<5).scalars, pixels.labeledImages.images.scalars)
+        XCTAssertEqual(pixels.images(0..<5).shape, [5, 3, 32, 32])
+    }
+
+    /// The official batch files hold exactly 10 000 records; a file with fewer (a cut download)
+    /// or more is refused by name, even when its size is a whole number of records.
+    func testStandardLoadRequiresTenThousandRecordsPerFile() throws {
+        let dir = try makeTemporaryDirectory(self)
+        let path = DataFiles.join(dir, "test_batch.bin")
+        try DataFiles.writeAtomically(record(label: 4) + record(label: 5), to: path)
+        assertDataError([path, "size", "30730000 bytes expected", "10000 records", "got 6146 = 2 records"]) {
+            try CIFAR10.load(directory: dir, split: .test)
+        }
+        assertDataError([path, "size", "30730000 bytes expected"]) { try CIFAR10.loadPixels(directory: dir, split: .test) }
+        // A full-size file loads.
+        var full = [UInt8](repeating: 0, count: CIFAR10.recordsPerFile * CIFAR10.recordSize)
+        for r in 0..<CIFAR10.recordsPerFile { full[r * CIFAR10.recordSize] = UInt8(r % 10) }
+        try DataFiles.writeAtomically(full, to: path)
+        let test = try CIFAR10.loadPixels(directory: dir, split: .test)
+        XCTAssertEqual(test.count, 10_000)
+        XCTAssertEqual(Array(test.labels.prefix(12)), [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 0, 1])
     }
 }
