@@ -24,17 +24,25 @@ public enum Gzip {
             let found = data.prefix(2).map { String($0, radix: 16) }.joined(separator: " ")
             throw DataError(file: source, field: "gzip header", "magic bytes 1f 8b expected, got \(found.isEmpty ? "an empty file" : found)")
         }
-        // The last four bytes hold the last member's size mod 2^32: a hint for the first
-        // allocation, believed only up to deflate's maximum ratio of about 1032:1.
-        var hint = 1 << 16
-        if data.count >= 18 {
-            let n = data.count
-            let isize = Int(UInt32(data[n - 4]) | UInt32(data[n - 3]) << 8 | UInt32(data[n - 2]) << 16 | UInt32(data[n - 1]) << 24)
-            hint = max(hint, min(isize, data.count * 1032))
-        }
         return try inflateStream(
             data, windowBits: 16 + MAX_WBITS, format: "gzip", source: source,
-            maximumSize: maximumSize, capacityHint: hint, multiMember: true)
+            maximumSize: maximumSize, capacityHint: capacityHint(gzip: data), multiMember: true)
+    }
+
+    /// Deflate's largest expansion: about 1032 output bytes per input byte (258-byte matches
+    /// coded in 2 bits each); the trailer's size claim is believed only up to this ratio.
+    static let maximumExpansion = 1032
+
+    /// The first allocation for decompressing `data`: the last member's ISIZE trailer (its size
+    /// mod 2³², a hint that a hostile file can set to anything), but at least 64 KiB and at most
+    /// what deflate could produce from `data`, so a small file claiming 4 GiB reserves little.
+    /// The output still grows past this as it arrives, up to the caller's maximum.
+    static func capacityHint(gzip data: [UInt8]) -> Int {
+        let floor = 1 << 16
+        guard data.count >= 18 else { return floor }
+        let n = data.count
+        let isize = Int(UInt32(data[n - 4]) | UInt32(data[n - 3]) << 8 | UInt32(data[n - 2]) << 16 | UInt32(data[n - 1]) << 24)
+        return max(floor, min(isize, n * maximumExpansion))
     }
 
     /// Compresses `data` into a single-member gzip stream (default level 6, no file name, mtime 0).

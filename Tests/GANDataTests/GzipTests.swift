@@ -56,6 +56,27 @@ final class GzipTests: XCTestCase {
         assertDataError(["tail.gz", "end of data expected"]) { try Gzip.decompress(packed + [1, 2, 3], source: "tail.gz") }
     }
 
+    /// The ISIZE trailer is only a hint for the first allocation: a small file claiming
+    /// 0xFFFFFFFF bytes reserves at most what deflate could produce from it, and the length check
+    /// still fails with zlib's own message.
+    func testTrailerSizeClaimIsBoundedByTheCompressedSize() {
+        func claiming(_ packed: [UInt8], _ isize: [UInt8]) -> [UInt8] { Array(packed.dropLast(4)) + isize }
+        let tiny = Gzip.compress(Array("SwiftGAN\n".utf8))
+        XCTAssertEqual(Gzip.capacityHint(gzip: claiming(tiny, [0xFF, 0xFF, 0xFF, 0xFF])), 1 << 16, "the 64 KiB floor")
+        let noise = Gzip.compress(pseudoRandomBytes(100_000, seed: 5))
+        XCTAssertGreaterThan(noise.count, 100_000 - 1, "random bytes do not compress")
+        XCTAssertEqual(Gzip.capacityHint(gzip: claiming(noise, [0xFF, 0xFF, 0xFF, 0xFF])), noise.count * 1032)
+        // An honest claim is believed.
+        let zeros = Gzip.compress([UInt8](repeating: 0, count: 3_000_000))
+        XCTAssertEqual(Gzip.capacityHint(gzip: zeros), 3_000_000)
+        assertDataError(["huge.gz", "gzip stream", "incorrect length check"]) {
+            try Gzip.decompress(claiming(tiny, [0xFF, 0xFF, 0xFF, 0xFF]), source: "huge.gz")
+        }
+        var badCRC = tiny
+        badCRC[tiny.count - 8] ^= 0x01
+        assertDataError(["crc.gz", "gzip stream", "incorrect data check"]) { try Gzip.decompress(badCRC, source: "crc.gz") }
+    }
+
     func testDecompressedSizeIsCapped() {
         let bomb = Gzip.compress([UInt8](repeating: 0, count: 4_000_000))
         assertDataError(["bomb.gz", "at most 1000000 decompressed bytes"]) {
