@@ -60,12 +60,13 @@ let package = Package(
 
         .testTarget(
             name: "GANTensorTests",
-            dependencies: ["GANTensor", "GANTestSupport", .target(name: "CMalloc", condition: .when(platforms: [.linux]))]),
+            dependencies: ["GANTensor", "GANTestSupport", .target(name: "CMalloc", condition: .when(platforms: [.linux]))],
+            exclude: ["FuzzRegressions"]),
         .testTarget(name: "GANAutogradTests", dependencies: ["GANAutograd", "GANTestSupport"]),
         .testTarget(
             name: "GANNNTests", dependencies: ["GANNN", "GANData", "GANTestSupport"],
             resources: [.copy("Fixtures")]),
-        .testTarget(name: "GANDataTests", dependencies: ["GANData", "GANTestSupport"]),
+        .testTarget(name: "GANDataTests", dependencies: ["GANData", "GANTestSupport"], exclude: ["FuzzRegressions"]),
         .testTarget(name: "GANMetricsTests", dependencies: ["GANMetrics", "GANTestSupport"]),
         .testTarget(name: "GANTests", dependencies: ["GAN", "GANTestSupport"]),
     ],

@@ -56,7 +56,10 @@ final class FuzzRegressionTests: XCTestCase {
     }
 
     func testSavedFuzzInputsReturnOrThrowDataError() throws {
-        for url in packageFiles(in: "Tests/GANDataTests/FuzzRegressions") where url.pathExtension == "bin" {
+        let saved = packageFiles(in: "Tests/GANDataTests/FuzzRegressions").filter { $0.pathExtension == "bin" }
+        // An empty or missing folder would make this test pass without checking anything.
+        XCTAssertFalse(saved.isEmpty, "Tests/GANDataTests/FuzzRegressions holds no <target>-<n>.bin inputs")
+        for url in saved {
             let name = url.lastPathComponent
             guard let target = name.split(separator: "-").first.map(String.init), Self.targets.contains(target) else {
                 XCTFail("\(name): expected a name <target>-<n>.bin with target one of \(Self.targets)")

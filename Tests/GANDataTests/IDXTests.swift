@@ -39,6 +39,8 @@ final class IDXTests: XCTestCase {
         // Header itself cut short.
         assertDataError(["cut", "IDX header", "16 header bytes expected"]) { try IDX.parseImages(Array(header.prefix(10)), source: "cut") }
         assertDataError(["tiny", "at least 4 bytes"]) { try IDX.parse([0, 0], source: "tiny") }
+        // Rank 0 (FuzzRegressions/idx-1.bin): no dimension to describe the data.
+        assertDataError(["r0", "IDX header", "at least one dimension expected, got 0"]) { try IDX.parse([0, 0, 0x08, 0], source: "r0") }
         // Absurd claimed sizes fail on the byte count, without allocating.
         let huge: [UInt8] = [0, 0, 0x08, 3] + bigEndianBytes(.max) + bigEndianBytes(.max) + bigEndianBytes(.max)
         assertDataError(["huge", "IDX dimensions"]) { try IDX.parseImages(huge, source: "huge") }

@@ -99,6 +99,14 @@ final class NPYTests: XCTestCase {
             f[8] = 0xFF; f[9] = 0xFF
             return try NPY.decode(f, source: "l.npy")
         }
+        // Version 2.0 with its 4-byte header length cut short, and a non-ASCII byte (0xC3) in the
+        // header (FuzzRegressions/npy-1.bin and npy-2.bin).
+        assertDataError(["v2.npy", "npy header length", "4 bytes expected for version 2.0"]) {
+            try NPY.decode([0x93] + Array("NUMPY".utf8) + [2, 0, 0, 0], source: "v2.npy")
+        }
+        assertDataError(["a.npy", "npy header", "printable ASCII expected"]) {
+            try NPY.decode([0x93] + Array("NUMPY".utf8) + [1, 0, 6, 0] + [0x7B, 0xC3, 0xA9, 0x7D, 0x20, 0x0A], source: "a.npy")
+        }
         assertDataError(["r.npy", "'<f4' (float32) expected"]) {
             let dir = try makeTemporaryDirectory(self)
             let path = DataFiles.join(dir, "r.npy")

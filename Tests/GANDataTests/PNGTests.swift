@@ -174,6 +174,17 @@ final class PNGTests: XCTestCase {
         let badFilter = PNG.signature + PNG.chunk(type: "IHDR", data: bigEndianBytes(1) + bigEndianBytes(1) + [8, 0, 0, 0, 0])
             + PNG.chunk(type: "IDAT", data: Gzip.zlibDeflate([5, 0])) + PNG.chunk(type: "IEND", data: [])
         assertDataError(["f.png", "IDAT row 0", "filter type 0...4 expected, got 5"]) { try PNG.decode(badFilter, source: "f.png") }
+        // A palette of 2 bytes (not whole RGB entries), a second IHDR, and no IDAT at all
+        // (the inputs saved in FuzzRegressions/png-1…3.bin).
+        let ihdr = PNG.chunk(type: "IHDR", data: bigEndianBytes(1) + bigEndianBytes(1) + [8, 3, 0, 0, 0])
+        let idat = PNG.chunk(type: "IDAT", data: Gzip.zlibDeflate([0, 0])), iend = PNG.chunk(type: "IEND", data: [])
+        assertDataError(["p.png", "PLTE", "1 to 256 RGB entries", "got 2 bytes"]) {
+            try PNG.decode(PNG.signature + ihdr + PNG.chunk(type: "PLTE", data: [255, 0]) + idat + iend, source: "p.png")
+        }
+        assertDataError(["i.png", "IHDR", "a single IHDR chunk expected, found another at offset 33"]) {
+            try PNG.decode(PNG.signature + ihdr + ihdr + idat + iend, source: "i.png")
+        }
+        assertDataError(["d.png", "IDAT", "at least one IDAT chunk"]) { try PNG.decode(PNG.signature + ihdr + iend, source: "d.png") }
         // IDAT before IHDR.
         let noHeader = PNG.signature + PNG.chunk(type: "IDAT", data: [1]) + PNG.chunk(type: "IEND", data: [])
         assertDataError(["n.png", "first chunk", "IHDR expected, got IDAT"]) { try PNG.decode(noHeader, source: "n.png") }

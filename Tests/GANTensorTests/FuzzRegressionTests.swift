@@ -21,7 +21,10 @@ final class SafeTensorsFuzzRegressionTests: XCTestCase {
     }
 
     func testSavedFuzzInputsDecodeOrThrowSafeTensorsError() throws {
-        for url in packageFiles(in: "Tests/GANTensorTests/FuzzRegressions") where url.pathExtension == "bin" {
+        let saved = packageFiles(in: "Tests/GANTensorTests/FuzzRegressions").filter { $0.pathExtension == "bin" }
+        // An empty or missing folder would make this test pass without checking anything.
+        XCTAssertFalse(saved.isEmpty, "Tests/GANTensorTests/FuzzRegressions holds no safetensors-<n>.bin inputs")
+        for url in saved {
             let bytes = [UInt8](try Data(contentsOf: url))
             do {
                 _ = try SafeTensors.decode(bytes, source: url.lastPathComponent)
