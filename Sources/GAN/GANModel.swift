@@ -54,8 +54,8 @@ extension GANModel {
     /// for the result not to depend on `batchSize`.
     public func generate(_ z: Tensor, labels: [Int]?, batchSize: Int) -> Tensor {
         let n = z.shape[0]
-        precondition(batchSize > 0, "generate: batchSize \(batchSize) must be positive")
-        precondition(labels == nil || labels!.count == n, "generate: \(labels?.count ?? 0) labels for \(n) noise vectors")
+        require(batchSize > 0, "generate: batchSize \(batchSize) must be positive")
+        require(labels == nil || labels!.count == n, "generate: \(labels?.count ?? 0) labels for \(n) noise vectors")
         if n == 0 { return Tensor(zeros: [0] + sampleShape) }
         // One batch: the noise and the labels as they are, no copies.
         if n <= batchSize { return withoutGradients { generate(Variable(z), labels: labels).value } }
@@ -75,7 +75,7 @@ public func oneHot(_ labels: [Int], classes: Int) -> Tensor {
     var t = Tensor(zeros: [labels.count, classes])
     t.withUnsafeMutableBufferPointer { p in
         for (i, l) in labels.enumerated() {
-            precondition(l >= 0 && l < classes, "oneHot: label \(l) outside 0..<\(classes)")
+            require(l >= 0 && l < classes, "oneHot: label \(l) outside 0..<\(classes)")
             p[i * classes + l] = 1
         }
     }

@@ -44,7 +44,7 @@ public final class TrainingData {
     /// The first `n` images of `set`, kept as bytes and mapped to `range` batch by batch (exactly
     /// the values ``PixelRange/fromUnit(_:)`` gives their [0, 1] tensor).
     init(pixels set: LabeledPixels, first n: Int, range: PixelRange, monitorSet: Tensor?) {
-        precondition((0...set.count).contains(n), "TrainingData: the first \(n) of \(set.count) images asked for")
+        require((0...set.count).contains(n), "TrainingData: the first \(n) of \(set.count) images asked for")
         let size = set.imageSize
         let bytes = n == set.count ? set.pixels : Array(set.pixels.prefix(n * size))
         examples = .pixels(bytes, valueOfByte: (0...255).map { range.value(fromUnit: Float($0) / 255) })
@@ -155,7 +155,7 @@ public final class TrainingData {
     /// The next `size` examples; a new shuffled epoch starts (from `rng`) when fewer than `size`
     /// remain (the incomplete remainder is dropped, as `drop_last`).
     public func nextBatch(_ size: Int, rng: RandomGenerator) -> (samples: Tensor, labels: [Int]?) {
-        precondition(size <= count, "TrainingData: batch size \(size) exceeds the \(count) training examples")
+        require(size <= count, "TrainingData: batch size \(size) exceeds the \(count) training examples")
         if permutation.isEmpty || cursor + size > permutation.count {
             if !permutation.isEmpty { epoch += 1 }
             permutation = rng.permutation(count)

@@ -16,11 +16,11 @@ public func gradients(
     of output: Variable, wrt: [Variable], seed: Tensor? = nil, createGraph: Bool = false
 ) -> [Variable] {
     if seed == nil {
-        precondition(
+        require(
             output.value.count == 1,
             "gradients(of:wrt:): output has shape \(output.shape); pass a seed for non-scalar outputs")
     } else {
-        precondition(seed!.shape == output.shape, "gradients(of:wrt:): seed shape \(seed!.shape) differs from output shape \(output.shape)")
+        require(seed!.shape == output.shape, "gradients(of:wrt:): seed shape \(seed!.shape) differs from output shape \(output.shape)")
     }
     var targets = Set<ObjectIdentifier>(minimumCapacity: wrt.count)
     for v in wrt { targets.insert(ObjectIdentifier(v)) }
@@ -66,7 +66,7 @@ public func gradients(
             let inputGrads = pullback(g, needed)
             for (i, input) in v.inputs.enumerated() where needed[i] {
                 guard let gi = inputGrads[i] else { continue }
-                precondition(
+                require(
                     gi.shape == input.shape,
                     "autodiff: pullback of '\(v.opName)' returned a gradient of shape \(gi.shape) for an input of shape \(input.shape)")
                 let key = ObjectIdentifier(input)

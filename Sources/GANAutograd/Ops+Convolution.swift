@@ -59,8 +59,8 @@ func conv2dWeightGradPrimitive(_ x: Variable, _ dy: Variable, _ g: Conv2dGeometr
 /// - Returns: `[N, OC, (H + 2p − k)/s + 1, (W + 2p − k)/s + 1]`.
 public func conv2d(_ x: Variable, weight: Variable, bias: Variable? = nil,
                    stride: (Int, Int) = (1, 1), padding: (Int, Int) = (0, 0)) -> Variable {
-    precondition(x.rank == 4 && weight.rank == 4, "conv2d: expected x [N,C,H,W] and weight [OC,C,kH,kW], got \(x.shape) and \(weight.shape)")
-    precondition(x.shape[1] == weight.shape[1], "conv2d: input has \(x.shape[1]) channels but weight \(weight.shape) expects \(weight.shape[1])")
+    require(x.rank == 4 && weight.rank == 4, "conv2d: expected x [N,C,H,W] and weight [OC,C,kH,kW], got \(x.shape) and \(weight.shape)")
+    require(x.shape[1] == weight.shape[1], "conv2d: input has \(x.shape[1]) channels but weight \(weight.shape) expects \(weight.shape[1])")
     let g = Conv2dGeometry(
         batch: x.shape[0], inChannels: x.shape[1], inHeight: x.shape[2], inWidth: x.shape[3],
         outChannels: weight.shape[0], kernel: (weight.shape[2], weight.shape[3]), stride: stride, padding: padding)
@@ -76,19 +76,19 @@ public func conv2d(_ x: Variable, weight: Variable, bias: Variable? = nil,
 public func convTranspose2d(_ x: Variable, weight: Variable, bias: Variable? = nil,
                             stride: (Int, Int) = (1, 1), padding: (Int, Int) = (0, 0),
                             outputPadding: (Int, Int) = (0, 0)) -> Variable {
-    precondition(x.rank == 4 && weight.rank == 4, "convTranspose2d: expected x [N,C,H,W] and weight [C,OC,kH,kW], got \(x.shape) and \(weight.shape)")
-    precondition(x.shape[1] == weight.shape[0], "convTranspose2d: input has \(x.shape[1]) channels but weight \(weight.shape) expects \(weight.shape[0])")
-    precondition(outputPadding.0 >= 0 && outputPadding.0 < max(stride.0, 1) && outputPadding.1 >= 0 && outputPadding.1 < max(stride.1, 1),
+    require(x.rank == 4 && weight.rank == 4, "convTranspose2d: expected x [N,C,H,W] and weight [C,OC,kH,kW], got \(x.shape) and \(weight.shape)")
+    require(x.shape[1] == weight.shape[0], "convTranspose2d: input has \(x.shape[1]) channels but weight \(weight.shape) expects \(weight.shape[0])")
+    require(outputPadding.0 >= 0 && outputPadding.0 < max(stride.0, 1) && outputPadding.1 >= 0 && outputPadding.1 < max(stride.1, 1),
                  "convTranspose2d: output padding \(outputPadding) must be non-negative and smaller than the stride \(stride)")
     let (kh, kw) = (weight.shape[2], weight.shape[3])
     let oh = (x.shape[2] - 1) * stride.0 - 2 * padding.0 + kh + outputPadding.0
     let ow = (x.shape[3] - 1) * stride.1 - 2 * padding.1 + kw + outputPadding.1
-    precondition(oh > 0 && ow > 0, "convTranspose2d: output size \(oh)x\(ow) is not positive for input \(x.shape), weight \(weight.shape)")
+    require(oh > 0 && ow > 0, "convTranspose2d: output size \(oh)x\(ow) is not positive for input \(x.shape), weight \(weight.shape)")
     // The convolution being transposed maps [N, OC, oh, ow] to [N, C, H, W].
     let g = Conv2dGeometry(
         batch: x.shape[0], inChannels: weight.shape[1], inHeight: oh, inWidth: ow,
         outChannels: weight.shape[0], kernel: (kh, kw), stride: stride, padding: padding)
-    precondition(g.outHeight == x.shape[2] && g.outWidth == x.shape[3], "convTranspose2d: inconsistent geometry \(g) for input \(x.shape)")
+    require(g.outHeight == x.shape[2] && g.outWidth == x.shape[3], "convTranspose2d: inconsistent geometry \(g) for input \(x.shape)")
     let y = conv2dInputGradPrimitive(x, weight, g)
     return bias.map { y + $0.reshaped([1, -1, 1, 1]) } ?? y
 }

@@ -23,7 +23,7 @@ public func matmul(_ a: Variable, _ b: Variable, transposeA: Bool = false, trans
 /// Cotangents: `dx = G·w`, `dw = Gᵀ·x`, `db = Σ_rows G`.
 public func linear(_ x: Variable, weight: Variable, bias: Variable?) -> Variable {
     guard let bias else { return matmul(x, weight, transposeB: true) }
-    precondition(
+    require(
         x.rank == 2 && weight.rank == 2 && x.shape[1] == weight.shape[1] && bias.shape == [weight.shape[0]],
         "linear: expected x [N, in], weight [out, in], bias [out], got \(x.shape), \(weight.shape), \(bias.shape)")
     let out = Tensor.matmulAddingRow(x.value, weight.value, transposeB: true, row: bias.value)

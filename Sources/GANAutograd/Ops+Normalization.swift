@@ -49,7 +49,7 @@ public func batchNormTraining(
 /// The composite (differentiable-op) form of training-mode batch normalisation: the reference
 /// the fused kernels and their recorded backward are tested against.
 public func batchNormComposite(_ x: Variable, weight: Variable?, bias: Variable?, epsilon: Float) -> Variable {
-    precondition(x.rank == 2 || x.rank == 4, "batchNorm: expected [N, C] or [N, C, H, W], got \(x.shape)")
+    require(x.rank == 2 || x.rank == 4, "batchNorm: expected [N, C] or [N, C, H, W], got \(x.shape)")
     let axes = x.rank == 2 ? [0] : [0, 2, 3]
     let mean = x.mean(axes: axes, keepDims: true)
     let centered = x - mean
@@ -98,7 +98,7 @@ func batchNormBackwardComposite(
 /// pass by a LeakyReLU when `activationSlope` is given (as ``batchNormTraining(_:weight:bias:epsilon:activationSlope:)``).
 public func batchNormInference(_ x: Variable, mean: Tensor, variance: Tensor, weight: Variable?, bias: Variable?,
                                epsilon: Float, activationSlope: Float? = nil) -> Variable {
-    precondition(x.rank == 2 || x.rank == 4, "batchNorm: expected [N, C] or [N, C, H, W], got \(x.shape)")
+    require(x.rank == 2 || x.rank == 4, "batchNorm: expected [N, C] or [N, C, H, W], got \(x.shape)")
     let (scale, shift) = foldedStatistics(mean: mean, variance: variance, weight: weight, bias: bias, epsilon: epsilon)
     return channelAffine(x, scale: scale, shift: shift, activationSlope: activationSlope)
 }
@@ -108,7 +108,7 @@ public func batchNormInference(_ x: Variable, mean: Tensor, variance: Tensor, we
 /// second activation-sized buffer is taken (`Sequential` uses it for its own intermediates).
 public func batchNormInferenceInPlace(_ x: Variable, mean: Tensor, variance: Tensor, weight: Variable?, bias: Variable?,
                                       epsilon: Float, activationSlope: Float? = nil) {
-    precondition(!GradientMode.isEnabled, "batchNormInferenceInPlace: only where no graph is recorded (withoutGradients)")
+    require(!GradientMode.isEnabled, "batchNormInferenceInPlace: only where no graph is recorded (withoutGradients)")
     let (scale, shift) = foldedStatistics(mean: mean, variance: variance, weight: weight, bias: bias, epsilon: epsilon)
     NormalizationKernels.channelAffineInPlace(&x.value, scale: scale.value, shift: shift.value, activationSlope: activationSlope)
 }

@@ -43,8 +43,8 @@ extension Variable {
     /// `out[..., indices[r]] = self[...]` into zeros of last-axis length `length` (r is the row).
     /// Linear; its pullback is ``gatherAlongLastAxis(indices:)``.
     public func scatterAlongLastAxis(indices: [Int32], length: Int) -> Variable {
-        precondition(value.count == indices.count, "scatterAlongLastAxis: \(value.count) values for \(indices.count) indices")
-        for i in indices { precondition(i >= 0 && Int(i) < length, "scatterAlongLastAxis: index \(i) outside 0..<\(length)") }
+        require(value.count == indices.count, "scatterAlongLastAxis: \(value.count) values for \(indices.count) indices")
+        for i in indices { require(i >= 0 && Int(i) < length, "scatterAlongLastAxis: index \(i) outside 0..<\(length)") }
         var out = Tensor(zeros: shape + [length])
         let src = value.pointer
         out.withUnsafeMutableBufferPointer { p in
@@ -58,8 +58,8 @@ extension Variable {
     /// `out[r] = self[r, indices[r]]` over rows r of the last axis. Linear; its pullback scatters.
     public func gatherAlongLastAxis(indices: [Int32]) -> Variable {
         let n = shape.last!, rows = value.count / n
-        precondition(rows == indices.count, "gatherAlongLastAxis: \(rows) rows for \(indices.count) indices")
-        for i in indices { precondition(i >= 0 && Int(i) < n, "gatherAlongLastAxis: index \(i) outside 0..<\(n)") }
+        require(rows == indices.count, "gatherAlongLastAxis: \(rows) rows for \(indices.count) indices")
+        for i in indices { require(i >= 0 && Int(i) < n, "gatherAlongLastAxis: index \(i) outside 0..<\(n)") }
         var out = Tensor(uninitializedShape: Array(shape.dropLast()))
         let src = value.pointer
         out.withUnsafeMutableBufferPointer { p in

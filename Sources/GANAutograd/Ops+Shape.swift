@@ -14,7 +14,7 @@ extension Variable {
     /// Elements `start ..< start + length` along `axis`.
     public func slice(axis: Int, start: Int, length: Int) -> Variable {
         let a = axis < 0 ? axis + rank : axis
-        precondition(a >= 0 && a < rank && start >= 0 && length >= 0 && start + length <= shape[a],
+        require(a >= 0 && a < rank && start >= 0 && length >= 0 && start + length <= shape[a],
                      "slice: range \(start)..<\(start + length) on axis \(axis) is outside shape \(shape)")
         let full = shape[a]
         return Variable.record("slice", value.slice(axis: a, start: start, length: length), inputs: [self]) { g, _ in
@@ -26,7 +26,7 @@ extension Variable {
     public func padded(axis: Int, before: Int, total: Int) -> Variable {
         let a = axis < 0 ? axis + rank : axis
         let n = shape[a]
-        precondition(before >= 0 && before + n <= total, "padded: \(n) elements at offset \(before) do not fit in \(total)")
+        require(before >= 0 && before + n <= total, "padded: \(n) elements at offset \(before) do not fit in \(total)")
         var outShape = shape; outShape[a] = total
         var out = Tensor(zeros: outShape)
         Tensor.copyBlock(from: value, axis: a, sourceStart: 0, to: &out, destinationStart: before, length: n)
@@ -36,7 +36,7 @@ extension Variable {
     /// Row gather: `out[i, ...] = self[indices[i], ...]` (an embedding lookup). Its pullback adds rows back.
     public func gatherRows(_ indices: [Int]) -> Variable {
         let rows = shape[0], width = value.count / max(rows, 1)
-        for i in indices { precondition(i >= 0 && i < rows, "gatherRows: index \(i) outside 0..<\(rows)") }
+        for i in indices { require(i >= 0 && i < rows, "gatherRows: index \(i) outside 0..<\(rows)") }
         var out = Tensor(uninitializedShape: [indices.count] + shape.dropFirst())
         let src = value.pointer
         out.withUnsafeMutableBufferPointer { p in
@@ -49,8 +49,8 @@ extension Variable {
 
     /// `out[indices[i], ...] += self[i, ...]` into zeros with `rowCount` rows. Its pullback gathers.
     public func scatterAddRows(_ indices: [Int], rowCount: Int) -> Variable {
-        precondition(indices.count == shape[0], "scatterAddRows: \(indices.count) indices for \(shape[0]) rows")
-        for i in indices { precondition(i >= 0 && i < rowCount, "scatterAddRows: index \(i) outside 0..<\(rowCount)") }
+        require(indices.count == shape[0], "scatterAddRows: \(indices.count) indices for \(shape[0]) rows")
+        for i in indices { require(i >= 0 && i < rowCount, "scatterAddRows: index \(i) outside 0..<\(rowCount)") }
         let width = value.count / max(shape[0], 1)
         var out = Tensor(zeros: [rowCount] + shape.dropFirst())
         let src = value.pointer
@@ -66,7 +66,7 @@ extension Variable {
 
 /// Concatenation along `axis`; every other dimension must agree. Its pullback slices.
 public func concat(_ parts: [Variable], axis: Int) -> Variable {
-    precondition(!parts.isEmpty, "concat: no tensors")
+    require(!parts.isEmpty, "concat: no tensors")
     let a = axis < 0 ? axis + parts[0].rank : axis
     let out = Tensor.concatenate(parts.map(\.value), axis: a)
     var starts = [Int](), offset = 0
@@ -80,13 +80,13 @@ public func concat(_ parts: [Variable], axis: Int) -> Variable {
 extension Tensor {
     /// Concatenation of values along `axis`; every other dimension must agree.
     public static func concatenate(_ parts: [Tensor], axis: Int) -> Tensor {
-        precondition(!parts.isEmpty, "concatenate: no tensors")
+        require(!parts.isEmpty, "concatenate: no tensors")
         var outShape = parts[0].shape
         outShape[axis] = 0
         for p in parts {
             var s = p.shape, expected = parts[0].shape
             s[axis] = 0; expected[axis] = 0
-            precondition(s == expected, "concatenate: shapes \(parts.map(\.shape)) differ outside axis \(axis)")
+            require(s == expected, "concatenate: shapes \(parts.map(\.shape)) differ outside axis \(axis)")
             outShape[axis] += p.shape[axis]
         }
         var out = Tensor(uninitializedShape: outShape)

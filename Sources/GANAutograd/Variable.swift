@@ -98,7 +98,7 @@ public struct NeededInputs: Equatable, Sendable {
 
     /// Marks input `i` as needed.
     public mutating func insert(_ i: Int) {
-        precondition(i >= 0, "NeededInputs: negative input index \(i)")
+        require(i >= 0, "NeededInputs: negative input index \(i)")
         if i < 64 { bits |= 1 << UInt64(i) } else { beyond64.insert(i) }
     }
 }

@@ -1,3 +1,4 @@
+import GANTensor
 import CZlib
 
 /// gzip (RFC 1952) and zlib (RFC 1950) compression through the system zlib.
@@ -176,7 +177,7 @@ public enum Gzip {
         let initStatus = deflateInit2_(
             &stream, level, Z_DEFLATED, windowBits, 8, Z_DEFAULT_STRATEGY,
             zlibVersion(), Int32(MemoryLayout<z_stream>.size))
-        precondition(initStatus == Z_OK, "Gzip: deflateInit2 failed with status \(initStatus)")
+        require(initStatus == Z_OK, "Gzip: deflateInit2 failed with status \(initStatus)")
         defer { deflateEnd(&stream) }
 
         var output: [UInt8] = []
@@ -204,7 +205,7 @@ public enum Gzip {
                     }
                     output.append(contentsOf: chunk[0..<(chunkSize - Int(stream.avail_out))])
                     if status == Z_STREAM_END { return }
-                    precondition(status == Z_OK || status == Z_BUF_ERROR, "Gzip: deflate failed with status \(status)")
+                    require(status == Z_OK || status == Z_BUF_ERROR, "Gzip: deflate failed with status \(status)")
                 }
             }
         }

@@ -1,3 +1,5 @@
+import GANTensor
+
 /// The IDX file format of MNIST and Fashion-MNIST.
 ///
 /// Layout (all integers big-endian):
@@ -90,9 +92,9 @@ public enum IDX {
 
     /// Serialises an unsigned-byte array as IDX (for tests and for exporting subsets).
     public static func encode(dimensions: [Int], values: [UInt8]) -> [UInt8] {
-        precondition(!dimensions.isEmpty && dimensions.count <= 255, "IDX.encode: 1...255 dimensions expected, got \(dimensions.count)")
-        precondition(dimensions.allSatisfy { $0 >= 0 && $0 <= Int(UInt32.max) }, "IDX.encode: dimension out of UInt32 range in \(dimensions)")
-        precondition(dimensions.reduce(1, *) == values.count, "IDX.encode: \(dimensions) needs \(dimensions.reduce(1, *)) values, got \(values.count)")
+        require(!dimensions.isEmpty && dimensions.count <= 255, "IDX.encode: 1...255 dimensions expected, got \(dimensions.count)")
+        require(dimensions.allSatisfy { $0 >= 0 && $0 <= Int(UInt32.max) }, "IDX.encode: dimension out of UInt32 range in \(dimensions)")
+        require(dimensions.reduce(1, *) == values.count, "IDX.encode: \(dimensions) needs \(dimensions.reduce(1, *)) values, got \(values.count)")
         var out: [UInt8] = [0, 0, 0x08, UInt8(dimensions.count)]
         for d in dimensions { appendBigEndianUInt32(UInt32(d), to: &out) }
         out.append(contentsOf: values)

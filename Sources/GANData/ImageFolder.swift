@@ -24,8 +24,8 @@ public enum ImageFolder {
     /// - Throws: ``DataError`` naming the folder when it cannot be listed or holds no `.png`
     ///   file, or naming the file that fails to decode.
     public static func load(directory: String, channels: Int, size: Int) throws -> LabeledImages {
-        precondition(channels == 1 || channels == 3, "ImageFolder.load: 1 or 3 channels expected, got \(channels)")
-        precondition(size > 0, "ImageFolder.load: size must be positive, got \(size)")
+        require(channels == 1 || channels == 3, "ImageFolder.load: 1 or 3 channels expected, got \(channels)")
+        require(size > 0, "ImageFolder.load: size must be positive, got \(size)")
         let names: [String]
         do {
             names = try FileManager.default.contentsOfDirectory(atPath: directory)

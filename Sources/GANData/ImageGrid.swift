@@ -14,12 +14,12 @@ import GANTensor
 public enum ImageGrid {
     /// Builds the grid picture. Empty grid cells (when N is not a multiple of `columns`) stay black.
     public static func make(images: Tensor, columns: Int, padding: Int = 2) -> (pixels: [UInt8], width: Int, height: Int, channels: Int) {
-        precondition(images.rank == 4, "ImageGrid.make: images [N, C, H, W] expected, got shape \(images.shape)")
+        require(images.rank == 4, "ImageGrid.make: images [N, C, H, W] expected, got shape \(images.shape)")
         let (n, c, h, w) = (images.shape[0], images.shape[1], images.shape[2], images.shape[3])
-        precondition(c == 1 || c == 3, "ImageGrid.make: 1 or 3 channels expected, got \(c)")
-        precondition(n > 0 && h > 0 && w > 0, "ImageGrid.make: a non-empty batch expected, got shape \(images.shape)")
-        precondition(columns > 0, "ImageGrid.make: columns must be positive, got \(columns)")
-        precondition(padding >= 0, "ImageGrid.make: padding must not be negative, got \(padding)")
+        require(c == 1 || c == 3, "ImageGrid.make: 1 or 3 channels expected, got \(c)")
+        require(n > 0 && h > 0 && w > 0, "ImageGrid.make: a non-empty batch expected, got shape \(images.shape)")
+        require(columns > 0, "ImageGrid.make: columns must be positive, got \(columns)")
+        require(padding >= 0, "ImageGrid.make: padding must not be negative, got \(padding)")
         let cols = min(columns, n)
         let rows = (n + cols - 1) / cols
         let width = cols * (w + padding) + padding

@@ -19,11 +19,11 @@ public struct LabeledImages {
 
     /// Bundles images and labels; `images` must be rank 4 with `labels.count` images.
     public init(images: Tensor, labels: [Int], classCount: Int) {
-        precondition(images.rank == 4, "LabeledImages: images of shape [N, C, H, W] expected, got \(images.shape)")
-        precondition(
+        require(images.rank == 4, "LabeledImages: images of shape [N, C, H, W] expected, got \(images.shape)")
+        require(
             images.shape[0] == labels.count,
             "LabeledImages: \(images.shape[0]) images but \(labels.count) labels")
-        precondition(classCount >= 1, "LabeledImages: classCount must be at least 1, got \(classCount)")
+        require(classCount >= 1, "LabeledImages: classCount must be at least 1, got \(classCount)")
         self.images = images
         self.labels = labels
         self.classCount = classCount
@@ -44,7 +44,7 @@ public struct LabeledImages {
             let src = images.pointer
             // Row b of the batch is image indices[b] of the set.
             for (b, i) in indices.enumerated() {
-                precondition(i >= 0 && i < count, "LabeledImages.batch: index \(i) out of range 0..<\(count)")
+                require(i >= 0 && i < count, "LabeledImages.batch: index \(i) out of range 0..<\(count)")
                 (dst.baseAddress! + b * per).update(from: src + i * per, count: per)
             }
         }
@@ -69,10 +69,10 @@ public struct LabeledPixels {
 
     /// Bundles pixels and labels; `pixels` must hold `labels.count` images of `imageShape`.
     public init(pixels: [UInt8], imageShape: [Int], labels: [Int], classCount: Int) {
-        precondition(imageShape.count == 3, "LabeledPixels: an image shape [C, H, W] expected, got \(imageShape)")
-        precondition(pixels.count == labels.count * imageShape.reduce(1, *),
+        require(imageShape.count == 3, "LabeledPixels: an image shape [C, H, W] expected, got \(imageShape)")
+        require(pixels.count == labels.count * imageShape.reduce(1, *),
                      "LabeledPixels: \(pixels.count) bytes for \(labels.count) images of shape \(imageShape)")
-        precondition(classCount >= 1, "LabeledPixels: classCount must be at least 1, got \(classCount)")
+        require(classCount >= 1, "LabeledPixels: classCount must be at least 1, got \(classCount)")
         self.pixels = pixels
         self.imageShape = imageShape
         self.labels = labels
@@ -86,7 +86,7 @@ public struct LabeledPixels {
 
     /// Images `rows` as `[rows.count, C, H, W]` with values byte / 255.
     public func images(_ rows: Range<Int>) -> Tensor {
-        precondition(rows.lowerBound >= 0 && rows.upperBound <= count, "LabeledPixels.images: rows \(rows) outside 0..<\(count)")
+        require(rows.lowerBound >= 0 && rows.upperBound <= count, "LabeledPixels.images: rows \(rows) outside 0..<\(count)")
         var t = Tensor(uninitializedShape: [rows.count] + imageShape)
         let first = rows.lowerBound * imageSize
         t.withUnsafeMutableBufferPointer { dst in

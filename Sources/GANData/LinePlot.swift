@@ -1,3 +1,4 @@
+import GANTensor
 import Foundation
 
 // Line plots of training curves (losses, discriminator outputs over steps) rendered to RGB
@@ -81,7 +82,7 @@ public enum LinePlot {
     public static func render(
         panels: [PlotPanel], width: Int = 800, panelHeight: Int = 260, xLabel: String = "step"
     ) -> (pixels: [UInt8], width: Int, height: Int) {
-        precondition(width > 0 && panelHeight > 0,
+        require(width > 0 && panelHeight > 0,
                      "LinePlot.render: positive width and panelHeight expected, got \(width) and \(panelHeight)")
         let list = panels.isEmpty ? [PlotPanel(title: "", series: [])] : panels
         var canvas = PlotCanvas(width: width, height: list.count * panelHeight)
@@ -423,7 +424,7 @@ public struct PlotCanvas {
 
     /// A canvas filled with `background`.
     public init(width: Int, height: Int, background: (UInt8, UInt8, UInt8) = (255, 255, 255)) {
-        precondition(width >= 0 && height >= 0, "PlotCanvas: a non-negative size expected, got \(width)×\(height)")
+        require(width >= 0 && height >= 0, "PlotCanvas: a non-negative size expected, got \(width)×\(height)")
         self.width = width
         self.height = height
         pixels = [UInt8](repeating: 0, count: width * height * 3)
@@ -437,7 +438,7 @@ public struct PlotCanvas {
 
     /// The colour at (x, y), which must lie on the canvas.
     public func pixel(x: Int, y: Int) -> (UInt8, UInt8, UInt8) {
-        precondition(x >= 0 && x < width && y >= 0 && y < height, "PlotCanvas.pixel: (\(x), \(y)) is off the \(width)×\(height) canvas")
+        require(x >= 0 && x < width && y >= 0 && y < height, "PlotCanvas.pixel: (\(x), \(y)) is off the \(width)×\(height) canvas")
         let i = 3 * (y * width + x)
         return (pixels[i], pixels[i + 1], pixels[i + 2])
     }
@@ -590,7 +591,7 @@ enum BitmapFont {
     static func parse(_ picture: String) -> Glyph {
         let rows = picture.split(separator: " ")
         let width = rows.first?.count ?? 0
-        precondition(rows.allSatisfy { $0.count == width }, "BitmapFont: ragged glyph \(picture)")
+        require(rows.allSatisfy { $0.count == width }, "BitmapFont: ragged glyph \(picture)")
         return Glyph(width: width, rows: rows.map { row in
             row.reduce(UInt16(0)) { ($0 << 1) | ($1 == "#" ? 1 : 0) }
         })

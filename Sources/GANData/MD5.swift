@@ -1,3 +1,5 @@
+import GANTensor
+
 /// The MD5 message digest (RFC 1321), used only to check that downloaded data sets are intact.
 ///
 /// MD5 is broken as a cryptographic hash; here it merely detects corrupt or wrong files, and it is
@@ -70,7 +72,7 @@ public struct MD5 {
         let savedLength = length
         update(tail)
         length = savedLength
-        precondition(pending.isEmpty, "MD5: padding did not end on a block boundary")
+        require(pending.isEmpty, "MD5: padding did not end on a block boundary")
         var digest: [UInt8] = []
         for word in [a0, b0, c0, d0] {
             for i in 0..<4 { digest.append(UInt8(truncatingIfNeeded: word >> (8 * UInt32(i)))) }

@@ -23,8 +23,8 @@ public struct GaussianMixture2D {
 
     /// A mixture of equally weighted isotropic Gaussians.
     public init(name: String, modeCenters: [(Float, Float)], modeStd: Float) {
-        precondition(!modeCenters.isEmpty, "GaussianMixture2D: at least one mode expected")
-        precondition(modeStd > 0, "GaussianMixture2D: positive std expected, got \(modeStd)")
+        require(!modeCenters.isEmpty, "GaussianMixture2D: at least one mode expected")
+        require(modeStd > 0, "GaussianMixture2D: positive std expected, got \(modeStd)")
         self.name = name
         self.modeCenters = modeCenters
         self.modeStd = modeStd
@@ -50,7 +50,7 @@ public struct GaussianMixture2D {
     ///
     /// - Returns: a tensor [count, 2] of (x, y) rows.
     public func sample(count: Int, rng: RandomGenerator) -> Tensor {
-        precondition(count >= 0, "GaussianMixture2D.sample: count must not be negative, got \(count)")
+        require(count >= 0, "GaussianMixture2D.sample: count must not be negative, got \(count)")
         let modes = (0..<count).map { _ in rng.nextInt(below: modeCenters.count) }
         var points = rng.normal([count, 2], std: modeStd)
         points.withUnsafeMutableBufferPointer { p in
@@ -79,7 +79,7 @@ public struct GaussianMixture2D {
     ///
     /// - Returns: the number of covered modes and the fraction of high-quality points.
     public func evaluate(_ points: Tensor, standardDeviations: Float = 3) -> (modesCovered: Int, highQualityFraction: Float) {
-        precondition(points.rank == 2 && points.shape[1] == 2, "GaussianMixture2D.evaluate: points [N, 2] expected, got \(points.shape)")
+        require(points.rank == 2 && points.shape[1] == 2, "GaussianMixture2D.evaluate: points [N, 2] expected, got \(points.shape)")
         let n = points.shape[0]
         guard n > 0 else { return (0, 0) }
         var covered = Set<Int>()

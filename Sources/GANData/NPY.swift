@@ -68,7 +68,7 @@ public enum NPY {
         let unpadded = 10 + header.count + 1
         header += [UInt8](repeating: 0x20, count: (64 - unpadded % 64) % 64)
         header.append(0x0A)
-        precondition(header.count <= Int(UInt16.max), "NPY.encode: shape \(tensor.shape) makes a header too long for version 1.0")
+        require(header.count <= Int(UInt16.max), "NPY.encode: shape \(tensor.shape) makes a header too long for version 1.0")
         var out = magic + [1, 0, UInt8(header.count & 0xFF), UInt8(header.count >> 8)]
         out += header
         out.reserveCapacity(out.count + tensor.count * 4)

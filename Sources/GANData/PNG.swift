@@ -1,3 +1,5 @@
+import GANTensor
+
 /// Reading and writing PNG files (8-bit, non-interlaced).
 ///
 /// Pixels are interleaved bytes, row-major from the top-left: `[y][x][channel]`, with 1 channel
@@ -24,11 +26,11 @@ public enum PNG {
 
     /// Encodes `pixels` ([height][width][channels] bytes, `channels` 1 or 3) as a PNG file.
     public static func encode(pixels: [UInt8], width: Int, height: Int, channels: Int) -> [UInt8] {
-        precondition(channels == 1 || channels == 3, "PNG.encode: 1 or 3 channels expected, got \(channels)")
-        precondition(width > 0 && height > 0 && width <= Int(Int32.max) && height <= Int(Int32.max),
+        require(channels == 1 || channels == 3, "PNG.encode: 1 or 3 channels expected, got \(channels)")
+        require(width > 0 && height > 0 && width <= Int(Int32.max) && height <= Int(Int32.max),
                      "PNG.encode: positive width and height expected, got \(width)×\(height)")
         let rowBytes = width * channels
-        precondition(pixels.count == rowBytes * height,
+        require(pixels.count == rowBytes * height,
                      "PNG.encode: \(width)×\(height)×\(channels) = \(rowBytes * height) bytes expected, got \(pixels.count)")
         var raw: [UInt8] = []
         raw.reserveCapacity(height * (rowBytes + 1))
@@ -66,7 +68,7 @@ public enum PNG {
     /// type and data.
     public static func chunk(type: String, data: [UInt8]) -> [UInt8] {
         let typeBytes = Array(type.utf8)
-        precondition(typeBytes.count == 4, "PNG.chunk: a 4-letter type expected, got \(type)")
+        require(typeBytes.count == 4, "PNG.chunk: a 4-letter type expected, got \(type)")
         var out: [UInt8] = []
         out.reserveCapacity(12 + data.count)
         appendBigEndianUInt32(UInt32(data.count), to: &out)

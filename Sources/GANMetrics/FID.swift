@@ -21,7 +21,7 @@ public enum FrechetDistance {
     /// Everything runs in Double; cost is O(D³) (two `dsyev` and two `dgemm` of D×D).
     public static func compute(_ a: FeatureStatistics, _ b: FeatureStatistics) -> Double {
         let d = a.dimension
-        precondition(b.dimension == d, "FrechetDistance.compute: dimensions differ (\(d) vs \(b.dimension))")
+        require(b.dimension == d, "FrechetDistance.compute: dimensions differ (\(d) vs \(b.dimension))")
         var meanTerm = 0.0
         for i in 0..<d { let t = a.mean[i] - b.mean[i]; meanTerm += t * t }
         return meanTerm + a.trace + b.trace - 2 * traceOfSquareRootOfProduct(a.covariance, b.covariance, dimension: d)
@@ -38,7 +38,7 @@ public enum FrechetDistance {
     /// `Tr((Σa Σb)^{1/2}) = Tr((Σa^{1/2} Σb Σa^{1/2})^{1/2}) = Σᵢ √max(λᵢ, 0)` for symmetric PSD
     /// `D×D` row-major `Σa`, `Σb`, with λᵢ the eigenvalues of `Σa^{1/2} Σb Σa^{1/2}`.
     public static func traceOfSquareRootOfProduct(_ sigmaA: [Double], _ sigmaB: [Double], dimension d: Int) -> Double {
-        precondition(sigmaA.count == d * d && sigmaB.count == d * d, "FrechetDistance: covariances must be \(d)×\(d)")
+        require(sigmaA.count == d * d && sigmaB.count == d * d, "FrechetDistance: covariances must be \(d)×\(d)")
         if d == 0 { return 0 }
         let root = DenseMatrix.symmetricSquareRoot(sigmaA, n: d)
         var m = DenseMatrix.multiply(DenseMatrix.multiply(root, sigmaB, n: d), root, n: d)

@@ -25,7 +25,7 @@ public enum InceptionScore {
     /// The score of each contiguous split.
     public static func splitScores(probabilities: Tensor, splits: Int = 10) -> [Double] {
         let (n, c) = sampleMatrixShape(probabilities, "probabilities", "InceptionScore")
-        precondition(splits >= 1 && n >= splits, "InceptionScore: \(n) rows cannot make \(splits) non-empty splits")
+        require(splits >= 1 && n >= splits, "InceptionScore: \(n) rows cannot make \(splits) non-empty splits")
         let p = probabilities.pointer
         var scores = [Double]()
         for s in 0..<splits {
@@ -66,10 +66,10 @@ public struct ClassSummary {
 public enum ClassDistribution {
     /// Summary of predicted labels, each in `0..<classCount`.
     public static func summarize(predictedLabels: [Int], classCount: Int) -> ClassSummary {
-        precondition(classCount >= 1, "ClassDistribution.summarize: classCount must be positive")
+        require(classCount >= 1, "ClassDistribution.summarize: classCount must be positive")
         var histogram = [Int](repeating: 0, count: classCount)
         for label in predictedLabels {
-            precondition(label >= 0 && label < classCount, "ClassDistribution.summarize: label \(label) outside 0..<\(classCount)")
+            require(label >= 0 && label < classCount, "ClassDistribution.summarize: label \(label) outside 0..<\(classCount)")
             histogram[label] += 1
         }
         let total = Double(predictedLabels.count)
@@ -86,14 +86,14 @@ public enum ClassDistribution {
     /// maximum wins ties).
     public static func summarize(probabilities: Tensor, classCount: Int) -> ClassSummary {
         let (_, c) = sampleMatrixShape(probabilities, "probabilities", "ClassDistribution.summarize")
-        precondition(c == classCount, "ClassDistribution.summarize: probabilities have \(c) columns, classCount is \(classCount)")
+        require(c == classCount, "ClassDistribution.summarize: probabilities have \(c) columns, classCount is \(classCount)")
         return summarize(predictedLabels: predictedLabels(probabilities), classCount: classCount)
     }
 
     /// Argmax of each row of `[N, C]` scores (first maximum on ties).
     public static func predictedLabels(_ probabilities: Tensor) -> [Int] {
         let (n, c) = sampleMatrixShape(probabilities, "probabilities", "ClassDistribution.predictedLabels")
-        precondition(c >= 1 || n == 0, "ClassDistribution.predictedLabels: no classes")
+        require(c >= 1 || n == 0, "ClassDistribution.predictedLabels: no classes")
         let p = probabilities.pointer
         return (0..<n).map { i in
             // Column y of row i is the score of class y.
@@ -106,7 +106,7 @@ public enum ClassDistribution {
     /// Conditional-generation accuracy: the fraction of samples whose predicted class equals the
     /// class that was requested from the conditional generator.
     public static func conditionalAccuracy(predicted: [Int], requested: [Int]) -> Double {
-        precondition(predicted.count == requested.count,
+        require(predicted.count == requested.count,
                      "ClassDistribution.conditionalAccuracy: \(predicted.count) predictions for \(requested.count) requests")
         if predicted.isEmpty { return 0 }
         return Double(zip(predicted, requested).filter { $0 == $1 }.count) / Double(predicted.count)

@@ -40,10 +40,10 @@ public enum KernelInceptionDistance {
         let op = "KernelInceptionDistance"
         let (nReal, d) = finiteSampleMatrixShape(real, "real", op)
         let (nFake, dFake) = finiteSampleMatrixShape(fake, "fake", op)
-        precondition(d == dFake, "\(op): real features have \(d) dimensions, fake ones \(dFake)")
-        precondition(subsets >= 1, "\(op): needs at least one subset, got \(subsets)")
+        require(d == dFake, "\(op): real features have \(d) dimensions, fake ones \(dFake)")
+        require(subsets >= 1, "\(op): needs at least one subset, got \(subsets)")
         let m = min(nReal, nFake, subsetSize)
-        precondition(m >= 2, "\(op): subsets need at least 2 rows each, got min(\(nReal), \(nFake), \(subsetSize)) = \(m)")
+        require(m >= 2, "\(op): subsets need at least 2 rows each, got min(\(nReal), \(nFake), \(subsetSize)) = \(m)")
         var values = [Double]()
         values.reserveCapacity(subsets)
         for _ in 0..<subsets {
@@ -66,8 +66,8 @@ public enum KernelInceptionDistance {
         let op = "KernelInceptionDistance.unbiasedMMDSquared"
         let (m, d) = sampleMatrixShape(x, "x", op)
         let (n, dy) = sampleMatrixShape(y, "y", op)
-        precondition(d == dy, "\(op): feature dimensions differ (\(d) vs \(dy))")
-        precondition(m >= 2 && n >= 2, "\(op): each set needs at least 2 rows, got \(m) and \(n)")
+        require(d == dy, "\(op): feature dimensions differ (\(d) vs \(dy))")
+        require(m >= 2 && n >= 2, "\(op): each set needs at least 2 rows, got \(m) and \(n)")
         let xx = 2 * offDiagonalUpperKernelSum(x)
         let yy = 2 * offDiagonalUpperKernelSum(y)
         let xy = crossKernelSum(x, y)
@@ -129,7 +129,7 @@ public enum KernelInceptionDistance {
 
 /// `count` distinct indices from `0..<n`, uniformly at random (partial Fisher–Yates), in draw order.
 func sampleWithoutReplacement(_ n: Int, _ count: Int, _ rng: RandomGenerator) -> [Int] {
-    precondition(count <= n, "sampleWithoutReplacement: cannot draw \(count) of \(n) without replacement")
+    require(count <= n, "sampleWithoutReplacement: cannot draw \(count) of \(n) without replacement")
     var pool = Array(0..<n)
     for i in 0..<count {
         // Position i receives a uniform pick from the not-yet-drawn positions i..<n.

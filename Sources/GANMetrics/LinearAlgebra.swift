@@ -47,7 +47,7 @@ public enum DenseMatrix {
 
     /// Matrix product of two row-major square `n×n` matrices, `A · B`.
     public static func multiply(_ a: [Double], _ b: [Double], n: Int) -> [Double] {
-        precondition(a.count == n * n && b.count == n * n, "DenseMatrix.multiply: expected two \(n)×\(n) matrices")
+        require(a.count == n * n && b.count == n * n, "DenseMatrix.multiply: expected two \(n)×\(n) matrices")
         var c = [Double](repeating: 0, count: n * n)
         a.withUnsafeBufferPointer { pa in
             b.withUnsafeBufferPointer { pb in
@@ -67,7 +67,7 @@ public enum DenseMatrix {
     /// the **rows** of a row-major `n×n` array: row `i` is the unit eigenvector of `values[i]`, so
     /// `A = Σᵢ values[i] · vᵢ vᵢᵀ`. (LAPACK is column-major: its column `i` is our row `i`.)
     public static func symmetricEigen(_ matrix: [Double], n: Int, vectors: Bool) -> (values: [Double], vectors: [Double]) {
-        precondition(matrix.count == n * n, "DenseMatrix.symmetricEigen: \(matrix.count) values for a \(n)×\(n) matrix")
+        require(matrix.count == n * n, "DenseMatrix.symmetricEigen: \(matrix.count) values for a \(n)×\(n) matrix")
         if n == 0 { return ([], []) }
         // A row-major symmetric matrix read column-major is its transpose, i.e. itself; LAPACK's
         // "lower" triangle in column-major order is the row-major upper triangle.
@@ -86,7 +86,7 @@ public enum DenseMatrix {
                 }
             }
         }
-        precondition(info == 0, "DenseMatrix.symmetricEigen: dsyev workspace query failed (info \(info))")
+        require(info == 0, "DenseMatrix.symmetricEigen: dsyev workspace query failed (info \(info))")
         lwork = Int32(max(Double(3 * n), query[0]).rounded(.up))
         var work = [Double](repeating: 0, count: Int(lwork))
         a.withUnsafeMutableBufferPointer { pa in
@@ -96,7 +96,7 @@ public enum DenseMatrix {
                 }
             }
         }
-        precondition(info == 0, "DenseMatrix.symmetricEigen: dsyev failed to converge or got a bad argument (info \(info))")
+        require(info == 0, "DenseMatrix.symmetricEigen: dsyev failed to converge or got a bad argument (info \(info))")
         return (w, vectors ? a : [])
     }
 
@@ -136,7 +136,7 @@ public enum DenseMatrix {
 
 /// Checks that `t` is a matrix of samples `[N, D]` and returns `(N, D)`.
 func sampleMatrixShape(_ t: Tensor, _ name: String, _ op: String) -> (count: Int, dimension: Int) {
-    precondition(t.rank == 2, "\(op): \(name) must be a [N, D] matrix of samples, got shape \(t.shape)")
+    require(t.rank == 2, "\(op): \(name) must be a [N, D] matrix of samples, got shape \(t.shape)")
     return (t.shape[0], t.shape[1])
 }
 

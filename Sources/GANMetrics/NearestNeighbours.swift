@@ -20,10 +20,10 @@ public enum NearestNeighbours {
         let engine = PairwiseDistances(queries: queries, reference: reference, op: op)
         let q = engine.queryCount, r = engine.referenceCount
         if excludingSelf {
-            precondition(q == r, "\(op): excludingSelf needs the queries to be the reference set, got \(q) and \(r) rows")
-            precondition(r >= 2 || q == 0, "\(op): excludingSelf needs at least 2 reference rows, got \(r)")
+            require(q == r, "\(op): excludingSelf needs the queries to be the reference set, got \(q) and \(r) rows")
+            require(r >= 2 || q == 0, "\(op): excludingSelf needs at least 2 reference rows, got \(r)")
         } else {
-            precondition(r >= 1 || q == 0, "\(op): the reference set is empty")
+            require(r >= 1 || q == 0, "\(op): the reference set is empty")
         }
         var indices = [Int](repeating: 0, count: q)
         var distances = [Float](repeating: 0, count: q)
@@ -76,11 +76,11 @@ public enum MemorizationAudit {
     ///   so exact copies of training points (distance 0) are always flagged, even when the test
     ///   set itself contains copies of training points and the threshold is 0.
     public static func compute(samples: Tensor, train: Tensor, test: Tensor, percentile: Double = 1) -> MemorizationReport {
-        precondition(percentile >= 0 && percentile <= 100, "MemorizationAudit: percentile \(percentile) outside [0, 100]")
+        require(percentile >= 0 && percentile <= 100, "MemorizationAudit: percentile \(percentile) outside [0, 100]")
         let op = "MemorizationAudit"
         _ = finiteSampleMatrixShape(samples, "samples", op)
         _ = finiteSampleMatrixShape(train, "train", op)
-        precondition(finiteSampleMatrixShape(test, "test", op).count >= 1, "MemorizationAudit: the test set is empty")
+        require(finiteSampleMatrixShape(test, "test", op).count >= 1, "MemorizationAudit: the test set is empty")
         let sampleToTrain = NearestNeighbours.search(queries: samples, reference: train)
         let testToTrain = NearestNeighbours.search(queries: test, reference: train).distances
         let threshold = Float(percentileOf(testToTrain.map(Double.init), percentile))

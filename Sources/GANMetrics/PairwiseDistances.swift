@@ -37,7 +37,7 @@ struct PairwiseDistances {
     init(queries: Tensor, reference: Tensor, op: String) {
         let (_, d) = finiteSampleMatrixShape(queries, "queries", op)
         let (_, dr) = finiteSampleMatrixShape(reference, "reference", op)
-        precondition(d == dr, "\(op): queries have \(d) features but the reference set has \(dr)")
+        require(d == dr, "\(op): queries have \(d) features but the reference set has \(dr)")
         self.queries = queries
         self.reference = reference
         dimension = d
@@ -198,7 +198,7 @@ struct PairwiseDistances {
 /// removing the point's own 0 from the sorted list shifts the order statistics by one.
 func squaredKthNeighbourDistances(_ set: Tensor, k: Int, op: String, name: String = "features") -> [Double] {
     let n = finiteSampleMatrixShape(set, name, op).count
-    precondition(k >= 1 && k < n, "\(op): k = \(k) needs at least k + 1 = \(k + 1) points, got \(n)")
+    require(k >= 1 && k < n, "\(op): k = \(k) needs at least k + 1 = \(k + 1) points, got \(n)")
     let engine = PairwiseDistances(queries: set, reference: set, op: op)
     var radii = [Double](repeating: 0, count: n)
     radii.withUnsafeMutableBufferPointer { out in

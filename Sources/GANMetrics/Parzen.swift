@@ -53,9 +53,9 @@ public enum ParzenWindow {
     ///
     /// - Returns: the chosen σ and, for each grid point in order, the mean validation log-likelihood.
     public static func selectSigma(validation: Tensor, centers: Tensor, grid: [Double] = sigmaGrid) -> (sigma: Double, meanLogLikelihoods: [Double]) {
-        precondition(!grid.isEmpty, "ParzenWindow.selectSigma: empty σ grid")
+        require(!grid.isEmpty, "ParzenWindow.selectSigma: empty σ grid")
         let n = sampleMatrixShape(validation, "validation", "ParzenWindow.selectSigma").count
-        precondition(n >= 1, "ParzenWindow.selectSigma: no validation points")
+        require(n >= 1, "ParzenWindow.selectSigma: no validation points")
         let perPoint = logLikelihoods(points: validation, centers: centers, sigmas: grid)
         var means = [Double](repeating: 0, count: grid.count)
         for row in perPoint {
@@ -80,7 +80,7 @@ public enum ParzenWindow {
 
     /// Mean and standard error `std/√N` of `values`, std with the N denominator (numpy's default).
     public static func meanAndStandardError(_ values: [Double]) -> (mean: Double, standardError: Double) {
-        precondition(!values.isEmpty, "ParzenWindow.meanAndStandardError: no values")
+        require(!values.isEmpty, "ParzenWindow.meanAndStandardError: no values")
         let n = Double(values.count)
         let mean = values.reduce(0, +) / n
         let variance = values.reduce(0) { $0 + ($1 - mean) * ($1 - mean) } / n
@@ -92,9 +92,9 @@ public enum ParzenWindow {
         let op = "ParzenWindow.logLikelihoods"
         let (b, d) = sampleMatrixShape(points, "points", op)
         let (k, dc) = sampleMatrixShape(centers, "centers", op)
-        precondition(d == dc, "\(op): points have \(d) features, centres \(dc)")
-        precondition(k >= 1, "\(op): no kernel centres")
-        for sigma in sigmas { precondition(sigma > 0 && sigma.isFinite, "\(op): σ must be positive, got \(sigma)") }
+        require(d == dc, "\(op): points have \(d) features, centres \(dc)")
+        require(k >= 1, "\(op): no kernel centres")
+        for sigma in sigmas { require(sigma > 0 && sigma.isFinite, "\(op): σ must be positive, got \(sigma)") }
         if b == 0 { return [] }
 
         let centerValues = DenseMatrix.doubleRows(centers, 0..<k)

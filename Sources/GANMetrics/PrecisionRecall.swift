@@ -40,7 +40,7 @@ public enum PrecisionRecall {
 /// contain it.
 func ballCounts(queries: Tensor, centres: Tensor, squaredRadii: [Double], inclusive: Bool, op: String) -> [Int] {
     let engine = PairwiseDistances(queries: queries, reference: centres, op: op)
-    precondition(squaredRadii.count == engine.referenceCount, "\(op): \(squaredRadii.count) radii for \(engine.referenceCount) centres")
+    require(squaredRadii.count == engine.referenceCount, "\(op): \(squaredRadii.count) radii for \(engine.referenceCount) centres")
     var counts = [Int](repeating: 0, count: engine.queryCount)
     counts.withUnsafeMutableBufferPointer { out in
         engine.forEachQueryRow { i, dots in
@@ -72,7 +72,7 @@ public enum DensityCoverage {
         let op = "DensityCoverage.compute"
         let (n, _) = finiteSampleMatrixShape(real, "real", op)
         let (m, _) = finiteSampleMatrixShape(fake, "fake", op)
-        precondition(m >= 1, "\(op): the fake set is empty")
+        require(m >= 1, "\(op): the fake set is empty")
         let realRadii = squaredKthNeighbourDistances(real, k: k, op: op)
         // Density: for each fake Yⱼ, the number of real balls that hold it.
         let counts = ballCounts(queries: fake, centres: real, squaredRadii: realRadii, inclusive: false, op: op)

@@ -26,7 +26,7 @@ public struct FeatureStatistics {
     /// Statistics given directly (e.g. of a known Gaussian). `covariance` must be `D×D` row-major
     /// and symmetric positive semi-definite for FID to be meaningful.
     public init(mean: [Double], covariance: [Double], count: Int) {
-        precondition(covariance.count == mean.count * mean.count,
+        require(covariance.count == mean.count * mean.count,
                       "FeatureStatistics: covariance has \(covariance.count) values, expected \(mean.count)² = \(mean.count * mean.count)")
         self.mean = mean
         self.covariance = covariance
@@ -43,7 +43,7 @@ public struct FeatureStatistics {
     /// so no cancellation from `E[xxᵀ] − μμᵀ` and memory stays at one block plus the D×D result.
     public init(features: Tensor) {
         let (n, d) = finiteSampleMatrixShape(features, "features", "FeatureStatistics")
-        precondition(n >= 2, "FeatureStatistics: the unbiased covariance needs at least 2 samples, got \(n)")
+        require(n >= 2, "FeatureStatistics: the unbiased covariance needs at least 2 samples, got \(n)")
         let x = features.pointer
         var mean = [Double](repeating: 0, count: d)
         for i in 0..<n {

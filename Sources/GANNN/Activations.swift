@@ -39,7 +39,7 @@ public final class Dropout: Module, Layer {
     let rng: RandomGenerator
 
     public init(probability p: Float, rng: RandomGenerator) {
-        precondition(p >= 0 && p < 1, "Dropout: probability \(p) must be in [0, 1)")
+        require(p >= 0 && p < 1, "Dropout: probability \(p) must be in [0, 1)")
         probability = p
         self.rng = rng
     }

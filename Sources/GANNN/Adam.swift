@@ -15,8 +15,8 @@ public final class Adam: Optimizer {
 
     public init(_ named: [(name: String, parameter: Variable)], learningRate: Float = 1e-3,
                 beta1: Double = 0.9, beta2: Double = 0.999, epsilon: Float = 1e-8, weightDecay: Float = 0) {
-        precondition((0..<1).contains(beta1) && (0..<1).contains(beta2), "Adam: betas (\(beta1), \(beta2)) must be in [0, 1)")
-        precondition(epsilon >= 0, "Adam: epsilon \(epsilon) is negative")
+        require((0..<1).contains(beta1) && (0..<1).contains(beta2), "Adam: betas (\(beta1), \(beta2)) must be in [0, 1)")
+        require(epsilon >= 0, "Adam: epsilon \(epsilon) is negative")
         self.beta1 = beta1
         self.beta2 = beta2
         self.epsilon = epsilon

@@ -43,7 +43,7 @@ public class BatchNorm: Module, Layer {
                                       weight: weight, bias: bias, epsilon: epsilon, activationSlope: activationSlope)
         }
         let n = x.value.count / c
-        precondition(n > 1, "\(type(of: self)): training needs more than one value per channel, got input \(x.shape)")
+        require(n > 1, "\(type(of: self)): training needs more than one value per channel, got input \(x.shape)")
         let (y, mean, variance) = batchNormTraining(
             x, weight: weight, bias: bias, epsilon: epsilon, activationSlope: activationSlope)
         let m = momentum, unbiased = Float(n) / Float(n - 1)
@@ -61,7 +61,7 @@ public class BatchNorm: Module, Layer {
     /// ``callAsFunction(_:activationSlope:)``) written over `x`'s own values, which nothing may
     /// read as they were.
     public func applyInPlace(to x: Variable, activationSlope: Float?) {
-        precondition(!isTraining, "\(type(of: self)).applyInPlace: only in evaluation mode")
+        require(!isTraining, "\(type(of: self)).applyInPlace: only in evaluation mode")
         checkInput(x)
         batchNormInferenceInPlace(x, mean: runningMean.value, variance: runningVar.value,
                                   weight: weight, bias: bias, epsilon: epsilon, activationSlope: activationSlope)
@@ -69,7 +69,7 @@ public class BatchNorm: Module, Layer {
 
     private func checkInput(_ x: Variable) {
         let c = runningMean.value.count
-        precondition(x.rank == expectedRank && x.shape[1] == c,
+        require(x.rank == expectedRank && x.shape[1] == c,
                      "\(type(of: self)): expected \(expectedRank == 2 ? "[N, \(c)]" : "[N, \(c), H, W]"), got \(x.shape)")
     }
 }

@@ -13,7 +13,7 @@ public final class Linear: Module, Layer {
     }
 
     public func callAsFunction(_ x: Variable) -> Variable {
-        precondition(x.rank == 2 && x.shape[1] == weight.shape[1],
+        require(x.rank == 2 && x.shape[1] == weight.shape[1],
                      "Linear: expected input [N, \(weight.shape[1])], got \(x.shape)")
         return linear(x, weight: weight, bias: bias)
     }

@@ -6,7 +6,7 @@
 /// - Parameters: logits any shape; targets the same shape (as PyTorch, which refuses others:
 ///   logits `[N, 1]` against targets `[N]` would broadcast to `[N, N]` and average N² terms).
 public func binaryCrossEntropy(logits: Variable, targets: Tensor) -> Variable {
-    precondition(logits.shape == targets.shape,
+    require(logits.shape == targets.shape,
                  "binaryCrossEntropy: targets of shape \(targets.shape) for logits of shape \(logits.shape); the shapes must be equal")
     return (logits.softplus() - logits * Variable(targets)).mean()
 }
@@ -23,7 +23,7 @@ public func binaryCrossEntropy(logits: Variable, target: Float) -> Variable {
 /// Mean squared error `mean((x − y)²)`, PyTorch `MSELoss`; `x` and `y` of one shape (PyTorch
 /// warns and broadcasts; a silent `[N, 1]` against `[N]` would average N² terms, so this refuses).
 public func meanSquaredError(_ x: Variable, _ y: Variable) -> Variable {
-    precondition(x.shape == y.shape, "meanSquaredError: shapes \(x.shape) and \(y.shape) differ")
+    require(x.shape == y.shape, "meanSquaredError: shapes \(x.shape) and \(y.shape) differ")
     return (x - y).squared().mean()
 }
 
@@ -37,9 +37,9 @@ public func hingeLoss(_ x: Variable, sign: Float) -> Variable { (1 - x * sign).r
 /// Softmax cross-entropy, PyTorch `CrossEntropyLoss`: `mean( −log softmax(x)[label] )`.
 /// - Parameters: logits `[N, classes]`, labels `N` class indices.
 public func crossEntropy(logits: Variable, labels: [Int]) -> Variable {
-    precondition(logits.rank == 2 && logits.shape[0] == labels.count,
+    require(logits.rank == 2 && logits.shape[0] == labels.count,
                  "crossEntropy: logits \(logits.shape) for \(labels.count) labels")
     let classes = logits.shape[1]
-    for l in labels { precondition(l >= 0 && l < classes, "crossEntropy: label \(l) outside 0..<\(classes)") }
+    for l in labels { require(l >= 0 && l < classes, "crossEntropy: label \(l) outside 0..<\(classes)") }
     return -logits.logSoftmax(axis: 1).gatherAlongLastAxis(indices: labels.map(Int32.init)).mean()
 }

@@ -16,9 +16,9 @@ public class Optimizer {
     public internal(set) var stepCount = 0
 
     init(_ named: [(name: String, parameter: Variable)], learningRate: Float) {
-        precondition(learningRate >= 0, "Optimizer: learning rate \(learningRate) is negative")
+        require(learningRate >= 0, "Optimizer: learning rate \(learningRate) is negative")
         let dup = Dictionary(grouping: named.map(\.name), by: { $0 }).filter { $0.value.count > 1 }.keys
-        precondition(dup.isEmpty, "Optimizer: duplicate parameter names \(dup.sorted())")
+        require(dup.isEmpty, "Optimizer: duplicate parameter names \(dup.sorted())")
         names = named.map(\.name)
         parameters = named.map(\.parameter)
         self.learningRate = learningRate
@@ -26,11 +26,11 @@ public class Optimizer {
 
     /// Applies one update from `gradients`, one per parameter in order.
     public func step(_ gradients: [Tensor]) {
-        precondition(gradients.count == parameters.count,
+        require(gradients.count == parameters.count,
                      "\(type(of: self)).step: \(gradients.count) gradients for \(parameters.count) parameters")
         stepCount += 1
         for i in parameters.indices {
-            precondition(gradients[i].shape == parameters[i].shape,
+            require(gradients[i].shape == parameters[i].shape,
                          "\(type(of: self)).step: gradient for '\(names[i])' has shape \(gradients[i].shape), parameter \(parameters[i].shape)")
             update(index: i, gradient: gradients[i])
         }

@@ -12,7 +12,7 @@ public final class SGD: Optimizer {
 
     public init(_ named: [(name: String, parameter: Variable)], learningRate: Float, momentum: Float = 0,
                 dampening: Float = 0, weightDecay: Float = 0, nesterov: Bool = false, style: MomentumStyle = .pytorch) {
-        precondition(!nesterov || (momentum > 0 && dampening == 0), "SGD: Nesterov momentum needs momentum > 0 and zero dampening")
+        require(!nesterov || (momentum > 0 && dampening == 0), "SGD: Nesterov momentum needs momentum > 0 and zero dampening")
         self.momentum = momentum
         self.dampening = dampening
         self.weightDecay = weightDecay

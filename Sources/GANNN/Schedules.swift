@@ -15,7 +15,7 @@ public struct ConstantSchedule: Schedule {
 public struct ExponentialDecaySchedule: Schedule {
     public let initial: Float, factor: Double, minimum: Float
     public init(initial: Float, factor: Double, minimum: Float) {
-        precondition(factor >= 1, "ExponentialDecaySchedule: factor \(factor) must be ≥ 1 (rate(t) = initial / factorᵗ)")
+        require(factor >= 1, "ExponentialDecaySchedule: factor \(factor) must be ≥ 1 (rate(t) = initial / factorᵗ)")
         self.initial = initial
         self.factor = factor
         self.minimum = minimum
@@ -30,7 +30,7 @@ public struct ExponentialDecaySchedule: Schedule {
 public struct LinearDecaySchedule: Schedule {
     public let initial: Float, final: Float, start: Int, end: Int
     public init(initial: Float, final: Float = 0, start: Int, end: Int) {
-        precondition(end > start, "LinearDecaySchedule: end \(end) must be after start \(start)")
+        require(end > start, "LinearDecaySchedule: end \(end) must be after start \(start)")
         self.initial = initial
         self.final = final
         self.start = start

@@ -200,16 +200,16 @@ extension Tensor {
     }
 
     private static func product(_ a: Tensor, _ b: Tensor, _ transposeA: Bool, _ transposeB: Bool, addingRow row: Tensor?) -> Tensor {
-        precondition(a.rank == 2 && b.rank == 2, "matmul: expected two matrices, got shapes \(a.shape) and \(b.shape)")
+        require(a.rank == 2 && b.rank == 2, "matmul: expected two matrices, got shapes \(a.shape) and \(b.shape)")
         let m = transposeA ? a.shape[1] : a.shape[0], ka = transposeA ? a.shape[0] : a.shape[1]
         let kb = transposeB ? b.shape[1] : b.shape[0], n = transposeB ? b.shape[0] : b.shape[1]
-        precondition(
+        require(
             ka == kb,
             "matmul: inner dimensions differ: \(a.shape)\(transposeA ? "ᵀ" : "") · \(b.shape)\(transposeB ? "ᵀ" : "") (\(ka) vs \(kb))")
         let out = Tensor(uninitializedShape: [m, n])
         let dst = out.storage.pointer
         if let row {
-            precondition(row.count == n, "matmul: row of \(row.count) values added to a product with \(n) columns")
+            require(row.count == n, "matmul: row of \(row.count) values added to a product with \(n) columns")
             for i in 0..<m { (dst + i * n).update(from: row.pointer, count: n) }
         }
         BLAS.gemm(

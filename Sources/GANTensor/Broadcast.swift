@@ -8,7 +8,7 @@ public enum Broadcast {
         for i in 0..<rank {
             let da = i < rank - a.count ? 1 : a[i - (rank - a.count)]
             let db = i < rank - b.count ? 1 : b[i - (rank - b.count)]
-            precondition(
+            require(
                 da == db || da == 1 || db == 1,
                 "\(op): shapes \(a) and \(b) do not broadcast (dimension \(i) of the aligned shapes: \(da) vs \(db))")
             out[i] = da == 1 ? db : da

@@ -114,7 +114,7 @@ public enum ChannelBlocking {
 
     private static func checkedGroup(_ layout: ActivationLayout, channels: Int) -> Int {
         let group = layout.group(channels: channels)
-        precondition((group == 16 || group == 8) && channels % group == 0,
+        require((group == 16 || group == 8) && channels % group == 0,
                      "ChannelBlocking: \(channels) channels in \(layout); groups of 16 or 8 dividing the channels")
         return group
     }
@@ -188,7 +188,7 @@ public struct BlockedLayout: Sendable {
 
     /// The layout of `dimensions` (padded to `paddedDimensions`); see ``accepts(dimensions:paddedDimensions:innerBlocks:)``.
     public init(dimensions: [Int], paddedDimensions: [Int], outerStrides: [Int], innerBlocks: [(dimension: Int, size: Int)]) {
-        precondition(
+        require(
             outerStrides.count == 4
                 && Self.accepts(dimensions: dimensions, paddedDimensions: paddedDimensions, innerBlocks: innerBlocks),
             "BlockedLayout: dimensions \(dimensions) padded to \(paddedDimensions), strides \(outerStrides), "

@@ -22,11 +22,11 @@ public struct Conv2dGeometry: Hashable, CustomStringConvertible {
         (kernelHeight, kernelWidth) = kernel
         (strideHeight, strideWidth) = stride
         (paddingHeight, paddingWidth) = padding
-        precondition(
+        require(
             kernelHeight > 0 && kernelWidth > 0 && strideHeight > 0 && strideWidth > 0
                 && paddingHeight >= 0 && paddingWidth >= 0,
             "conv2d: kernel and stride must be positive and padding non-negative: \(self)")
-        precondition(
+        require(
             inHeight + 2 * paddingHeight >= kernelHeight && inWidth + 2 * paddingWidth >= kernelWidth,
             "conv2d: kernel \(kernelHeight)x\(kernelWidth) is larger than the padded input \(inHeight + 2 * paddingHeight)x\(inWidth + 2 * paddingWidth)")
     }
@@ -385,7 +385,7 @@ public enum ConvolutionKernels {
         _ got: [Int], _ d0: Int, _ d1: Int, _ d2: Int, _ d3: Int, _ what: String, _ g: Conv2dGeometry
     ) {
         let matches = got.count == 4 && got[0] == d0 && got[1] == d1 && got[2] == d2 && got[3] == d3
-        precondition(matches, "conv2d: \(what) has shape \(got), expected \([d0, d1, d2, d3]) for \(g)")
+        require(matches, "conv2d: \(what) has shape \(got), expected \([d0, d1, d2, d3]) for \(g)")
     }
     private static func checkInput(_ got: [Int], _ what: String, _ g: Conv2dGeometry) {
         check(got, g.batch, g.inChannels, g.inHeight, g.inWidth, what, g)

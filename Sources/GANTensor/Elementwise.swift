@@ -77,7 +77,7 @@ extension Tensor {
     public static func combine3(
         _ a: Tensor, _ b: Tensor, _ c: Tensor, op: String, _ f: (Float, Float, Float) -> Float
     ) -> Tensor {
-        precondition(
+        require(
             a.shape == b.shape && b.shape == c.shape,
             "\(op): expected three tensors of one shape, got \(a.shape), \(b.shape), \(c.shape)")
         let out = Tensor(uninitializedShape: a.shape)
@@ -103,7 +103,7 @@ extension Tensor {
 
     /// `g` where `x > 0`, else `slope·g`: the LeakyReLU pullback (`g`, `x` of one shape).
     public static func leakyReluBackward(_ g: Tensor, input x: Tensor, slope: Float) -> Tensor {
-        precondition(g.shape == x.shape, "leakyRelu backward: gradient shape \(g.shape) differs from input shape \(x.shape)")
+        require(g.shape == x.shape, "leakyRelu backward: gradient shape \(g.shape) differs from input shape \(x.shape)")
         let out = Tensor(uninitializedShape: g.shape)
         let pg = g.pointer, px = x.pointer, dst = out.storage.pointer
         Parallel.forRanges(g.count) { r in
@@ -116,7 +116,7 @@ extension Tensor {
     public func broadcast(to target: [Int]) -> Tensor {
         if shape == target { return self }
         let s = Broadcast.shape(shape, target, op: "broadcast(to:)")
-        precondition(s == target, "broadcast(to:): shape \(shape) cannot broadcast to \(target)")
+        require(s == target, "broadcast(to:): shape \(shape) cannot broadcast to \(target)")
         return Tensor.combine(self, Tensor(zeros: target), op: "broadcast(to:)") { a, _ in a }
     }
 
@@ -135,7 +135,7 @@ extension Tensor {
 
     /// `self += alpha * x`, in place (shapes must match).
     public mutating func addScaled(_ x: Tensor, alpha: Float) {
-        precondition(shape == x.shape, "addScaled: shapes \(shape) and \(x.shape) differ")
+        require(shape == x.shape, "addScaled: shapes \(shape) and \(x.shape) differ")
         let src = x.pointer
         withUnsafeMutableBufferPointer { p in
             let dst = p.baseAddress!

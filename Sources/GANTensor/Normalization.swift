@@ -65,7 +65,7 @@ public enum NormalizationKernels {
     public static func batchNormBackward(
         _ dy: Tensor, input x: Tensor, weight: Tensor?, statistics s: Statistics
     ) -> (input: Tensor, weight: Tensor, bias: Tensor) {
-        precondition(dy.shape == x.shape, "batchNorm backward: gradient shape \(dy.shape) differs from input shape \(x.shape)")
+        require(dy.shape == x.shape, "batchNorm backward: gradient shape \(dy.shape) differs from input shape \(x.shape)")
         let (n, c, p) = dimensions(x)
         let dx = Tensor(uninitializedShape: x.shape)
         let channelShape = [c]
@@ -122,7 +122,7 @@ public enum NormalizationKernels {
     ) -> (Int, Int, Int) {
         checkActivationSlope(activationSlope)
         let (n, c, p) = dimensions(x)
-        precondition(scale.count == c && (shift?.count ?? c) == c,
+        require(scale.count == c && (shift?.count ?? c) == c,
                      "channelAffine: scale \(scale.shape) and shift \(shift?.shape ?? []) must have \(c) values for input \(x.shape)")
         return (n, c, p)
     }
@@ -179,7 +179,7 @@ public enum NormalizationKernels {
     /// positive from the output's sign.
     private static func checkActivationSlope(_ slope: Float?) {
         if let slope {
-            precondition(slope >= 0, "batch norm with a fused LeakyReLU: negative slope \(slope) must be ≥ 0")
+            require(slope >= 0, "batch norm with a fused LeakyReLU: negative slope \(slope) must be ≥ 0")
         }
     }
 
@@ -258,7 +258,7 @@ public enum NormalizationKernels {
 
     /// `(N, C, P)` of a `[N, C]` or `[N, C, H, W]` tensor.
     private static func dimensions(_ x: Tensor) -> (Int, Int, Int) {
-        precondition(x.rank == 2 || x.rank == 4, "batchNorm: expected [N, C] or [N, C, H, W], got \(x.shape)")
+        require(x.rank == 2 || x.rank == 4, "batchNorm: expected [N, C] or [N, C, H, W], got \(x.shape)")
         return (x.shape[0], x.shape[1], x.rank == 4 ? x.shape[2] * x.shape[3] : 1)
     }
 }

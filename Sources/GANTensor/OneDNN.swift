@@ -733,7 +733,7 @@ extension BlockedLayout {
 }
 
 private func check(_ status: dnnl_status_t, _ what: @autoclosure () -> String) {
-    precondition(status == dnnl_success, "oneDNN: \(what()) failed with status \(status.rawValue)")
+    require(status == dnnl_success, "oneDNN: \(what()) failed with status \(status.rawValue)")
 }
 #endif
 

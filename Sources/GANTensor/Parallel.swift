@@ -134,7 +134,7 @@ final class WorkerPool: @unchecked Sendable {
     /// included: worker `w` on thread `w mod threads`, where `threads` is the smallest of the
     /// two counts and of the threads the pool has (fewer if the system refused some helpers).
     func run(_ workers: Int, threads maximumThreads: Int = .max, _ body: (Int) -> Void) {
-        precondition(workers >= 1 && maximumThreads >= 1, "WorkerPool.run: \(workers) workers on \(maximumThreads) threads")
+        require(workers >= 1 && maximumThreads >= 1, "WorkerPool.run: \(workers) workers on \(maximumThreads) threads")
         guard pthread_mutex_trylock(callLock) == 0 else {
             for w in 0..<workers { body(w) }
             return

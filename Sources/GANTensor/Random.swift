@@ -28,8 +28,8 @@ public final class RandomGenerator: RandomNumberGenerator {
     public var stateWords: [UInt64] {
         get { [s0, s1, s2, s3] }
         set {
-            precondition(newValue.count == 4, "RandomGenerator.stateWords: expected 4 words, got \(newValue.count)")
-            precondition(newValue.contains { $0 != 0 }, "RandomGenerator.stateWords: the all-zero state is invalid")
+            require(newValue.count == 4, "RandomGenerator.stateWords: expected 4 words, got \(newValue.count)")
+            require(newValue.contains { $0 != 0 }, "RandomGenerator.stateWords: the all-zero state is invalid")
             s0 = newValue[0]; s1 = newValue[1]; s2 = newValue[2]; s3 = newValue[3]
         }
     }
@@ -86,7 +86,7 @@ public final class RandomGenerator: RandomNumberGenerator {
 
     /// 1 with probability `p`, else 0.
     public func bernoulli(_ shape: [Int], probability p: Float) -> Tensor {
-        precondition(p >= 0 && p <= 1, "bernoulli: probability \(p) outside [0, 1]")
+        require(p >= 0 && p <= 1, "bernoulli: probability \(p) outside [0, 1]")
         var t = Tensor(uninitializedShape: shape)
         t.withUnsafeMutableBufferPointer { b in
             for i in b.indices { b[i] = nextUnitFloat() < p ? 1 : 0 }
@@ -96,7 +96,7 @@ public final class RandomGenerator: RandomNumberGenerator {
 
     /// Uniform integer in 0..<n without modulo bias.
     public func nextInt(below n: Int) -> Int {
-        precondition(n > 0, "nextInt(below:): bound must be positive, got \(n)")
+        require(n > 0, "nextInt(below:): bound must be positive, got \(n)")
         // Lemire's multiply-shift with rejection: unbiased for every n.
         let bound = UInt64(n)
         var m = next().multipliedFullWidth(by: bound)

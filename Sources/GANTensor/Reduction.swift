@@ -65,7 +65,7 @@ extension Tensor {
         var keep = [Bool](repeating: true, count: rank)
         for a in axes {
             let axis = a < 0 ? a + rank : a
-            precondition(axis >= 0 && axis < rank, "sum(axes:): axis \(a) out of range for shape \(shape)")
+            require(axis >= 0 && axis < rank, "sum(axes:): axis \(a) out of range for shape \(shape)")
             keep[axis] = false
         }
         let reduced = Tensor.reduceSum(self, keep: keep)
@@ -81,11 +81,11 @@ extension Tensor {
     public func sum(toShape target: [Int]) -> Tensor {
         if shape == target { return self }
         let pad = rank - target.count
-        precondition(pad >= 0, "sum(toShape:): cannot reduce shape \(shape) to the larger rank of \(target)")
+        require(pad >= 0, "sum(toShape:): cannot reduce shape \(shape) to the larger rank of \(target)")
         var keep = [Bool](repeating: false, count: rank)
         for i in 0..<target.count {
             let d = shape[i + pad], t = target[i]
-            precondition(t == d || t == 1, "sum(toShape:): shape \(shape) does not broadcast from \(target)")
+            require(t == d || t == 1, "sum(toShape:): shape \(shape) does not broadcast from \(target)")
             keep[i + pad] = t == d
         }
         return Tensor.reduceSum(self, keep: keep).reshaped(target)
@@ -165,7 +165,7 @@ extension Tensor {
 
     /// Maximum over the last axis and the index of the first maximum: `[..., n] → [...]`.
     public func maxAlongLastAxis() -> (values: Tensor, indices: [Int32]) {
-        precondition(rank >= 1 && shape.last! > 0, "maxAlongLastAxis: needs a non-empty last axis, got shape \(shape)")
+        require(rank >= 1 && shape.last! > 0, "maxAlongLastAxis: needs a non-empty last axis, got shape \(shape)")
         let n = shape.last!, rows = count / n
         let values = Tensor(uninitializedShape: Array(shape.dropLast()))
         var indices = [Int32](repeating: 0, count: rows)

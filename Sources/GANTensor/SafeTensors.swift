@@ -65,7 +65,7 @@ public enum SafeTensors {
     /// written in sorted order with contiguous data offsets starting at 0; the header is padded
     /// with spaces to a multiple of 8 bytes. A tensor may not be named `"__metadata__"`.
     public static func encode(_ tensors: [String: Tensor], metadata: [String: String] = [:]) -> [UInt8] {
-        precondition(
+        require(
             tensors[metadataKey] == nil,
             "SafeTensors.encode: a tensor may not be named '\(metadataKey)' (the key is reserved for metadata)")
         let names = sortedKeys(tensors.keys)

@@ -10,7 +10,7 @@ public final class TensorStorage {
     private let capacity: Int
 
     public init(count: Int) {
-        precondition(count >= 0, "TensorStorage: negative element count \(count)")
+        require(count >= 0, "TensorStorage: negative element count \(count)")
         self.count = count
         let (raw, capacity) = BufferPool.take(byteCount: count * MemoryLayout<Float>.stride)
         pointer = raw.bindMemory(to: Float.self, capacity: max(count, 1))
@@ -49,7 +49,7 @@ public struct Tensor {
     /// Wraps an existing storage; `shape` must describe exactly `storage.count` values.
     public init(shape: [Int], storage: TensorStorage) {
         let n = Tensor.elementCount(shape, op: "Tensor(shape:storage:)")
-        precondition(
+        require(
             n == storage.count,
             "Tensor(shape:storage:): shape \(shape) holds \(n) values but the storage holds \(storage.count)")
         self.shape = shape
@@ -77,7 +77,7 @@ public struct Tensor {
     /// A tensor holding `values` in row-major order; `values.count` must equal the product of `shape`.
     public init(shape: [Int], values: [Float]) {
         let n = Tensor.elementCount(shape, op: "Tensor(shape:values:)")
-        precondition(
+        require(
             n == values.count,
             "Tensor(shape:values:): shape \(shape) needs \(n) values, got \(values.count)")
         self.init(uninitializedShape: shape)
@@ -92,7 +92,7 @@ public struct Tensor {
 
     /// The single value of a one-element tensor.
     public var item: Float {
-        precondition(count == 1, "Tensor.item: tensor of shape \(shape) has \(count) elements, expected 1")
+        require(count == 1, "Tensor.item: tensor of shape \(shape) has \(count) elements, expected 1")
         return storage.pointer[0]
     }
 
@@ -118,13 +118,13 @@ public struct Tensor {
         var resolved = newShape
         if let inferred = newShape.firstIndex(of: -1) {
             let known = newShape.enumerated().filter { $0.offset != inferred }.reduce(1) { $0 * $1.element }
-            precondition(
+            require(
                 known > 0 && count % known == 0,
                 "reshape: cannot infer -1 in \(newShape) for \(count) elements (shape \(shape))")
             resolved[inferred] = count / known
         }
         let n = Tensor.elementCount(resolved, op: "reshape")
-        precondition(n == count, "reshape: shape \(shape) (\(count) elements) cannot become \(newShape) (\(n) elements)")
+        require(n == count, "reshape: shape \(shape) (\(count) elements) cannot become \(newShape) (\(n) elements)")
         return Tensor(shape: resolved, storage: storage)
     }
 
@@ -138,10 +138,10 @@ public struct Tensor {
     }
 
     func offset(of index: [Int]) -> Int {
-        precondition(index.count == rank, "Tensor subscript: \(index.count) indices for shape \(shape)")
+        require(index.count == rank, "Tensor subscript: \(index.count) indices for shape \(shape)")
         var o = 0
         for (i, (ix, n)) in zip(index, shape).enumerated() {
-            precondition(ix >= 0 && ix < n, "Tensor subscript: index \(ix) out of range 0..<\(n) in dimension \(i) of \(shape)")
+            require(ix >= 0 && ix < n, "Tensor subscript: index \(ix) out of range 0..<\(n) in dimension \(i) of \(shape)")
             o = o * n + ix
         }
         return o
@@ -151,9 +151,9 @@ public struct Tensor {
     public static func elementCount(_ shape: [Int], op: String) -> Int {
         var n = 1
         for d in shape {
-            precondition(d >= 0, "\(op): negative dimension in shape \(shape)")
+            require(d >= 0, "\(op): negative dimension in shape \(shape)")
             let (p, overflow) = n.multipliedReportingOverflow(by: d)
-            precondition(!overflow, "\(op): shape \(shape) overflows Int")
+            require(!overflow, "\(op): shape \(shape) overflows Int")
             n = p
         }
         return n

@@ -17,7 +17,7 @@ public final class DCGAN: GANModel {
 
     public init(latentDimension: Int = 100, channels: Int = 1, size: Int = 28, width: Int = 64,
                 dDropout: Float = 0, rng: RandomGenerator) {
-        precondition([28, 32, 64].contains(size), "DCGAN: image size \(size) not supported (28, 32 or 64)")
+        require([28, 32, 64].contains(size), "DCGAN: image size \(size) not supported (28, 32 or 64)")
         latentShape = [latentDimension, 1, 1]
         sampleShape = [channels, size, size]
         (g, d) = DCGAN.layers(latent: latentDimension, inChannels: 0, channels: channels, size: size, width: width,
