@@ -22,6 +22,7 @@ public func gradients(
     } else {
         require(seed!.shape == output.shape, "gradients(of:wrt:): seed shape \(seed!.shape) differs from output shape \(output.shape)")
     }
+    let recorder = BackwardRecorder.current
     var targets = Set<ObjectIdentifier>(minimumCapacity: wrt.count)
     for v in wrt { targets.insert(ObjectIdentifier(v)) }
 
@@ -52,6 +53,8 @@ public func gradients(
         }
     }
 
+    recorder?.calls.append(BackwardRecorder.Call(graph: order))
+
     var grads = [ObjectIdentifier: Variable](minimumCapacity: order.count)
     func backward() {
         guard reaches.contains(ObjectIdentifier(output)) else { return }
@@ -63,6 +66,7 @@ public func gradients(
             var needed = NeededInputs()
             for (i, input) in v.inputs.enumerated() where reaches.contains(ObjectIdentifier(input)) { needed.insert(i) }
             guard !needed.isEmpty else { continue }
+            if let recorder { recorder.calls[recorder.calls.count - 1].pullbacks.append((v, needed)) }
             let inputGrads = pullback(g, needed)
             for (i, input) in v.inputs.enumerated() where needed[i] {
                 guard let gi = inputGrads[i] else { continue }
@@ -78,6 +82,35 @@ public func gradients(
     else { withoutGradients(backward) }
 
     return wrt.map { grads[ObjectIdentifier($0)] ?? Variable(Tensor(zeros: $0.shape)) }
+}
+
+/// Test hook (internal; for `@testable` tests): what each ``gradients(of:wrt:seed:createGraph:)``
+/// call inside ``recording(_:)`` visited, so a test can prove which cotangents were (not) formed.
+/// Outside a recording the backward pass pays one task-local read per call.
+final class BackwardRecorder: @unchecked Sendable {
+    struct Call {
+        /// The variables that require gradients and `output` depends on, inputs before outputs.
+        var graph: [Variable]
+        /// Each pullback that ran, with the inputs it was asked cotangents for.
+        var pullbacks: [(node: Variable, needed: NeededInputs)] = []
+
+        /// The inputs that some pullback was asked a cotangent for.
+        var cotangentsAsked: [Variable] {
+            pullbacks.flatMap { p in p.node.inputs.indices.filter { p.needed[$0] }.map { p.node.inputs[$0] } }
+        }
+    }
+
+    @TaskLocal static var current: BackwardRecorder?
+
+    /// One entry per `gradients` call, in order.
+    var calls: [Call] = []
+
+    /// Runs `body`, recording every backward pass it makes.
+    static func recording<R>(_ body: () throws -> R) rethrows -> (result: R, calls: [Call]) {
+        let recorder = BackwardRecorder()
+        let result = try $current.withValue(recorder, operation: body)
+        return (result, recorder.calls)
+    }
 }
 
 /// The value of `f()` and its gradient with respect to `wrt` (tensors, no graph kept).
