@@ -41,6 +41,30 @@ final class GANModelTests: XCTestCase {
         XCTAssertEqual(model.generate(Tensor(zeros: [0, 8, 1, 1]), labels: [], batchSize: 4).shape, [0, 1, 28, 28], "no noise, no samples")
     }
 
+    /// A conditional D reads its labels: relabelling one image changes that image's score, and
+    /// only that one's (evaluation mode, so dropout and batch statistics play no part).
+    func testConditionalDiscriminatorsScoreTheGivenLabels() {
+        let rng = RandomGenerator(seed: 6)
+        let models: [any GANModel] = [
+            ConditionalMLPGAN(latentDimension: 4, classes: 3, rng: rng),
+            ConditionalDCGAN(latentDimension: 4, classes: 3, width: 4, rng: rng),
+        ]
+        for model in models {
+            // Warm batch-norm statistics away from their initial values, then freeze them.
+            _ = model.discriminate(Variable(rng.uniform([6, 1, 28, 28], low: -1, high: 1)), labels: [0, 1, 2, 0, 1, 2])
+            model.discriminator.eval()
+            let x = Variable(rng.uniform([4, 1, 28, 28], low: -1, high: 1))
+            let labels = [0, 1, 2, 1]
+            let scores = model.discriminate(x, labels: labels).value.scalars
+            XCTAssertEqual(model.discriminate(x, labels: labels).value.scalars, scores, "\(type(of: model)) is deterministic in eval mode")
+            var relabelled = labels
+            relabelled[2] = 0
+            let changed = model.discriminate(x, labels: relabelled).value.scalars
+            for i in 0..<4 where i != 2 { XCTAssertEqual(changed[i], scores[i], accuracy: 1e-6, "\(type(of: model)): image \(i)'s score") }
+            XCTAssertGreaterThan(Swift.abs(changed[2] - scores[2]), 1e-6, "\(type(of: model)) ignores the label")
+        }
+    }
+
     private func largestDifference(_ a: Tensor, _ b: Tensor) -> Float {
         zip(a.scalars, b.scalars).map { Swift.abs($0 - $1) }.max() ?? 0
     }
