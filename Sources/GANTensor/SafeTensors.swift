@@ -344,38 +344,17 @@ public enum SafeTensors {
         func fail(_ field: String, _ problem: String) -> SafeTensorsError {
             SafeTensorsError(file: path, field: field, problem: problem)
         }
-        func errnoText() -> String { String(cString: strerror(errno)) }
-        // O_NONBLOCK so that opening a FIFO returns at once instead of waiting for a writer;
-        // regular files ignore the flag.
-        let fd = open(path, O_RDONLY | O_NONBLOCK)
-        guard fd >= 0 else {
-            if errno == ENOENT { throw fail("file", "no such file; expected an existing safetensors file") }
-            throw fail("file", "cannot be opened: \(errnoText()); expected a readable safetensors file")
-        }
-        defer { close(fd) }
-        var info = stat()
-        guard fstat(fd, &info) == 0 else { throw fail("file", "cannot be examined (fstat): \(errnoText())") }
-        switch info.st_mode & S_IFMT {
-        case S_IFREG: break
-        case S_IFDIR: throw fail("file", "is a directory; expected a safetensors file")
-        default: throw fail("file", "is not a regular file (a FIFO, socket or device); expected a safetensors file")
-        }
-        let size = Int(info.st_size)
-        guard size <= maximumSize else {
-            throw fail("size", "the file has \(size) bytes; expected at most \(maximumSize)")
-        }
-        var bytes = [UInt8](repeating: 0, count: size)
-        var done = 0
-        try bytes.withUnsafeMutableBytes { buffer in
-            // `done` counts the bytes read so far; read(2) may return fewer than asked.
-            while done < size {
-                let n = posixRead(fd, buffer.baseAddress! + done, size - done)
-                if n < 0 {
-                    if errno == EINTR { continue }
-                    throw fail("file", "cannot be read: \(errnoText())")
-                }
-                if n == 0 { throw fail("file", "\(size) bytes expected, the file ended after \(done) (was it truncated while being read?)") }
-                done += n
+        let bytes: [UInt8]
+        do { bytes = try RegularFile.read(path, maximumSize: maximumSize) } catch {
+            switch error {
+            case .openFailed(let code, _) where code == ENOENT: throw fail("file", "no such file; expected an existing safetensors file")
+            case .openFailed(_, let text): throw fail("file", "cannot be opened: \(text); expected a readable safetensors file")
+            case .statFailed(let text): throw fail("file", "cannot be examined (fstat): \(text)")
+            case .notRegular("a directory"): throw fail("file", "is a directory; expected a safetensors file")
+            case .notRegular(let kind): throw fail("file", "is \(kind), not a regular file; expected a safetensors file")
+            case .tooLarge(let size, let maximum): throw fail("size", "the file has \(size) bytes; expected at most \(maximum)")
+            case .readFailed(let text, _): throw fail("file", "cannot be read: \(text)")
+            case .truncated(let size, let done): throw fail("file", "\(size) bytes expected, the file ended after \(done) (was it truncated while being read?)")
             }
         }
         return try bytes.withUnsafeBytes { try decode(raw: $0, source: path) }
@@ -452,10 +431,3 @@ public enum SafeTensors {
         return out
     }
 }
-
-// The POSIX read function, named apart from `SafeTensors.read`.
-#if canImport(Glibc)
-@inline(__always) private func posixRead(_ fd: Int32, _ p: UnsafeMutableRawPointer, _ n: Int) -> Int { Glibc.read(fd, p, n) }
-#else
-@inline(__always) private func posixRead(_ fd: Int32, _ p: UnsafeMutableRawPointer, _ n: Int) -> Int { Darwin.read(fd, p, n) }
-#endif

@@ -4,6 +4,7 @@ import Glibc
 import Darwin
 #endif
 import Foundation
+import GANTestSupport
 import XCTest
 import GANTensor
 @testable import GANData
@@ -66,18 +67,7 @@ final class HostileInputTests: XCTestCase {
         let dir = try makeTemporaryDirectory(self)
         let fifo = DataFiles.join(dir, "train-images-idx3-ubyte.gz")
         XCTAssertEqual(mkfifo(fifo, 0o600), 0, "mkfifo: \(String(cString: strerror(errno)))")
-        let done = DispatchSemaphore(value: 0)
-        nonisolated(unsafe) var outcome: Result<[UInt8], Error>?
-        DispatchQueue.global().async {
-            outcome = Result { try DataFiles.read(fifo) }
-            done.signal()
-        }
-        if done.wait(timeout: .now() + 10) == .timedOut {
-            XCTFail("DataFiles.read waited on the FIFO for 10 s")
-            let writer = open(fifo, O_WRONLY | O_NONBLOCK)
-            if writer >= 0 { close(writer) }
-            done.wait()
-        }
-        assertDataError([fifo, "open", "a regular file expected, found a FIFO"]) { try outcome!.get() }
+        let outcome = errorReadingFIFO(fifo, "DataFiles.read") { _ = try DataFiles.read(fifo) }
+        assertDataError([fifo, "open", "a regular file expected, found a FIFO"]) { if let outcome { throw outcome } }
     }
 }

@@ -2,6 +2,7 @@
 import CMalloc
 #endif
 @testable import GANTensor
+import GANTestSupport
 import XCTest
 
 final class BufferPoolTests: XCTestCase {
@@ -122,17 +123,9 @@ final class BufferPoolTests: XCTestCase {
         #if canImport(CMalloc)
         let environment = ProcessInfo.processInfo.environment
         if environment["SWIFTGAN_TEST_MALLOC_PIN"] == "child" { return checkPinInThisProcess() }
-        let child = Process(), output = Pipe()
-        child.executableURL = URL(fileURLWithPath: CommandLine.arguments[0])
-        child.arguments = ["GANTensorTests.BufferPoolTests/testPinnedMmapThresholdMapsLargeBlocksAgain"]
-        child.environment = environment.merging(["SWIFTGAN_TEST_MALLOC_PIN": "child"]) { $1 }
-            .filter { $0.key != "MALLOC_MMAP_THRESHOLD_" }
-        child.standardOutput = output
-        child.standardError = output
-        try child.run()
-        let log = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        child.waitUntilExit()
-        XCTAssertEqual(child.terminationStatus, 0, "the check in a fresh process failed:\n\(log)")
+        let (status, log) = try runTestInFreshProcess("GANTensorTests.BufferPoolTests/testPinnedMmapThresholdMapsLargeBlocksAgain",
+                                                      environment: ["SWIFTGAN_TEST_MALLOC_PIN": "child"], removing: ["MALLOC_MMAP_THRESHOLD_"])
+        XCTAssertEqual(status, 0, "the check in a fresh process failed:\n\(log)")
         XCTAssertTrue(log.contains("Executed 1 test, with 0 failures"), "the fresh process ran no check:\n\(log)")
         #else
         throw XCTSkip("glibc only")

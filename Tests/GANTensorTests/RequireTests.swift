@@ -1,5 +1,6 @@
 import Foundation
 import GANTensor
+import GANTestSupport
 import XCTest
 
 final class RequireTests: XCTestCase {
@@ -11,16 +12,9 @@ final class RequireTests: XCTestCase {
             _ = Tensor(shape: [2, 2], values: [1, 2, 3])   // 3 values for 4 elements
             return
         }
-        let child = Process(), output = Pipe()
-        child.executableURL = URL(fileURLWithPath: CommandLine.arguments[0])
-        child.arguments = ["GANTensorTests.RequireTests/testFailedCheckPrintsItsMessageInOptimisedBuilds"]
-        child.environment = ProcessInfo.processInfo.environment.merging(["SWIFTGAN_TEST_REQUIRE": "child"]) { $1 }
-        child.standardOutput = output
-        child.standardError = output
-        try child.run()
-        let log = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        child.waitUntilExit()
-        XCTAssertNotEqual(child.terminationStatus, 0, "the check did not stop the child:\n\(log)")
+        let (status, log) = try runTestInFreshProcess("GANTensorTests.RequireTests/testFailedCheckPrintsItsMessageInOptimisedBuilds",
+                                                      environment: ["SWIFTGAN_TEST_REQUIRE": "child"])
+        XCTAssertNotEqual(status, 0, "the check did not stop the child:\n\(log)")
         XCTAssertTrue(log.contains("shape [2, 2] needs 4 values, got 3"), "the message is missing:\n\(log)")
     }
 }

@@ -4,6 +4,7 @@ import Glibc
 import Darwin
 #endif
 import Foundation
+import GANTestSupport
 import XCTest
 
 @testable import GANTensor
@@ -388,18 +389,7 @@ final class SafeTensorsTests: XCTestCase {
     func testReadRefusesAFIFOPromptly() throws {
         let path = try makeTemporaryDirectory() + "/pipe.safetensors"
         XCTAssertEqual(mkfifo(path, 0o600), 0, "mkfifo: \(String(cString: strerror(errno)))")
-        let done = DispatchSemaphore(value: 0)
-        nonisolated(unsafe) var outcome: Error?
-        DispatchQueue.global().async {
-            do { _ = try SafeTensors.read(path: path) } catch { outcome = error }
-            done.signal()
-        }
-        if done.wait(timeout: .now() + 10) == .timedOut {
-            XCTFail("SafeTensors.read waited on the FIFO for 10 s")
-            let writer = open(path, O_WRONLY | O_NONBLOCK)
-            if writer >= 0 { close(writer) }
-            done.wait()
-        }
+        let outcome = errorReadingFIFO(path, "SafeTensors.read") { _ = try SafeTensors.read(path: path) }
         let e = outcome as? SafeTensorsError
         XCTAssertEqual(e?.file, path)
         XCTAssertEqual(e?.field, "file")

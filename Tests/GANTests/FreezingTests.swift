@@ -40,13 +40,8 @@ final class GANFreezingTests: XCTestCase {
     /// above cannot tell: D's optimizer does not step in the G step either way.)
     func testGeneratorStepFormsNoDiscriminatorParameterGradient() throws {
         for model in TrainingConfig.Model.allCases {
-            var c = smallConfig(model)
-            c.update = .alternating
-            let t = try Trainer(config: c, data: data(for: c))
+            let (t, gParameters, dParameters) = try alternatingTrainer(model)
             var s = StepStatistics()
-            t.applySchedules()
-            let dParameters = identities(t.model.discriminator.parameters)
-            let gParameters = identities(t.model.generator.parameters)
             let calls = BackwardRecorder.recording { t.generatorStep(reusing: nil, &s) }.calls
             XCTAssertFalse(s.nonFinite)
             XCTAssertEqual(calls.count, 1, "\(model): one backward pass per G step")
@@ -66,13 +61,8 @@ final class GANFreezingTests: XCTestCase {
     /// G step reuses with their graph.
     func testDiscriminatorStepRunsNoGeneratorPullback() throws {
         for model in TrainingConfig.Model.allCases {
-            var c = smallConfig(model)
-            c.update = .alternating
-            let t = try Trainer(config: c, data: data(for: c))
+            let (t, gParameters, dParameters) = try alternatingTrainer(model)
             var s = StepStatistics()
-            t.applySchedules()
-            let gParameters = identities(t.model.generator.parameters)
-            let dParameters = identities(t.model.discriminator.parameters)
             let (kept, calls) = BackwardRecorder.recording { t.discriminatorStep(keepFakes: true, &s) }
             XCTAssertFalse(s.nonFinite)
             let fake = try XCTUnwrap(kept?.fake)
@@ -90,6 +80,16 @@ final class GANFreezingTests: XCTestCase {
     }
 
     func identities(_ variables: [Variable]) -> Set<ObjectIdentifier> { Set(variables.map(ObjectIdentifier.init)) }
+
+    /// A small alternating trainer of `model` with its schedules applied, and the identities of
+    /// G's and D's parameters.
+    func alternatingTrainer(_ model: TrainingConfig.Model) throws -> (Trainer, g: Set<ObjectIdentifier>, d: Set<ObjectIdentifier>) {
+        var c = smallConfig(model)
+        c.update = .alternating
+        let t = try Trainer(config: c, data: data(for: c))
+        t.applySchedules()
+        return (t, identities(t.model.generator.parameters), identities(t.model.discriminator.parameters))
+    }
 
     /// Parameters and optimizer state (no buffers).
     func trained(_ module: Module, _ optimizer: Optimizer) -> [String: Tensor] {
