@@ -47,10 +47,10 @@ public class BatchNorm: Module, Layer {
         let (y, mean, variance) = batchNormTraining(
             x, weight: weight, bias: bias, epsilon: epsilon, activationSlope: activationSlope)
         let m = momentum, unbiased = Float(n) / Float(n - 1)
-        runningMean.value = Tensor.combine(runningMean.value, mean.reshaped([c]), op: "BatchNorm running mean") {
+        runningMean.value = Tensor.combine(runningMean.value, mean, op: "BatchNorm running mean") {
             (1 - m) * $0 + m * $1
         }
-        runningVar.value = Tensor.combine(runningVar.value, variance.reshaped([c]), op: "BatchNorm running var") {
+        runningVar.value = Tensor.combine(runningVar.value, variance, op: "BatchNorm running var") {
             (1 - m) * $0 + m * $1 * unbiased
         }
         numBatchesTracked.value = numBatchesTracked.value + 1
