@@ -140,18 +140,20 @@ func sampleMatrixShape(_ t: Tensor, _ name: String, _ op: String) -> (count: Int
     return (t.shape[0], t.shape[1])
 }
 
-/// The index of the first row of `t` (along axis 0; every other axis makes up the row) that holds
-/// a NaN or an infinity, or nil when every value is finite. A rank-0 tensor is one row.
-public func firstNonFiniteRow(_ t: Tensor) -> Int? {
+/// The rows of `t` (along axis 0; every other axis makes up the row) that hold a NaN or an
+/// infinity, ascending; empty when every value is finite. A rank-0 tensor is one row.
+public func nonFiniteRows(_ t: Tensor) -> [Int] {
     let rows = t.rank == 0 ? 1 : t.shape[0]
-    guard rows > 0, t.count > 0 else { return nil }
+    guard rows > 0, t.count > 0 else { return [] }
     let width = t.count / rows
-    return t.withUnsafeBufferPointer { p -> Int? in
-        // Value i lies in row i / width.
-        for i in 0..<p.count where !p[i].isFinite { return i / width }
-        return nil
+    return t.withUnsafeBufferPointer { p in
+        // Row r holds values r·width ..< (r + 1)·width.
+        (0..<rows).filter { r in p[(r * width)..<((r + 1) * width)].contains { !$0.isFinite } }
     }
 }
+
+/// The first of ``nonFiniteRows(_:)``, or nil when every value is finite.
+public func firstNonFiniteRow(_ t: Tensor) -> Int? { nonFiniteRows(t).first }
 
 /// ``sampleMatrixShape(_:_:_:)`` for the metrics that compare distances or moments, which have no
 /// meaning for NaN or infinite features (nearest-neighbour searches find no neighbours, LAPACK

@@ -17,6 +17,13 @@ public enum NearestNeighbours {
     /// every candidate within the Float error bound, so the answer equals a double-precision brute force.
     public static func search(queries: Tensor, reference: Tensor, excludingSelf: Bool = false) -> (indices: [Int], distances: [Float]) {
         let op = "NearestNeighbours.search"
+        _ = finiteSampleMatrixShape(queries, "queries", op)
+        _ = finiteSampleMatrixShape(reference, "reference", op)
+        return nearest(queries: queries, reference: reference, excludingSelf: excludingSelf, op: op)
+    }
+
+    /// ``search(queries:reference:excludingSelf:)`` for inputs the caller has checked to be finite.
+    static func nearest(queries: Tensor, reference: Tensor, excludingSelf: Bool = false, op: String) -> (indices: [Int], distances: [Float]) {
         let engine = PairwiseDistances(queries: queries, reference: reference, op: op)
         let q = engine.queryCount, r = engine.referenceCount
         if excludingSelf {
@@ -43,7 +50,9 @@ public enum NearestNeighbours {
     /// Distance from each row of `set` (`[N, D]`) to its k-th nearest neighbour among the other
     /// rows (k ≥ 1, N > k): the radius `r_k` used by improved precision/recall and density/coverage.
     public static func kthNeighbourDistances(_ set: Tensor, k: Int) -> [Double] {
-        squaredKthNeighbourDistances(set, k: k, op: "NearestNeighbours.kthNeighbourDistances", name: "set").map { $0.squareRoot() }
+        let op = "NearestNeighbours.kthNeighbourDistances"
+        _ = finiteSampleMatrixShape(set, "set", op)
+        return squaredKthNeighbourDistances(set, k: k, op: op, name: "set").map { $0.squareRoot() }
     }
 }
 
@@ -81,8 +90,8 @@ public enum MemorizationAudit {
         _ = finiteSampleMatrixShape(samples, "samples", op)
         _ = finiteSampleMatrixShape(train, "train", op)
         require(finiteSampleMatrixShape(test, "test", op).count >= 1, "MemorizationAudit: the test set is empty")
-        let sampleToTrain = NearestNeighbours.search(queries: samples, reference: train)
-        let testToTrain = NearestNeighbours.search(queries: test, reference: train).distances
+        let sampleToTrain = NearestNeighbours.nearest(queries: samples, reference: train, op: op)
+        let testToTrain = NearestNeighbours.nearest(queries: test, reference: train, op: op).distances
         let threshold = Float(percentileOf(testToTrain.map(Double.init), percentile))
         let flagged = sampleToTrain.distances.filter { $0 <= threshold }.count
         return MemorizationReport(

@@ -35,8 +35,9 @@ struct PairwiseDistances {
     static let maximumBlockRows = 1024
 
     init(queries: Tensor, reference: Tensor, op: String) {
-        let (_, d) = finiteSampleMatrixShape(queries, "queries", op)
-        let (_, dr) = finiteSampleMatrixShape(reference, "reference", op)
+        // Finite values are the public entry points' check (each input once, named as the caller knows it).
+        let (_, d) = sampleMatrixShape(queries, "queries", op)
+        let (_, dr) = sampleMatrixShape(reference, "reference", op)
         require(d == dr, "\(op): queries have \(d) features but the reference set has \(dr)")
         self.queries = queries
         self.reference = reference
@@ -197,7 +198,7 @@ struct PairwiseDistances {
 /// This equals the reference implementations' "(k+1)-th smallest distance including self", since
 /// removing the point's own 0 from the sorted list shifts the order statistics by one.
 func squaredKthNeighbourDistances(_ set: Tensor, k: Int, op: String, name: String = "features") -> [Double] {
-    let n = finiteSampleMatrixShape(set, name, op).count
+    let n = sampleMatrixShape(set, name, op).count
     require(k >= 1 && k < n, "\(op): k = \(k) needs at least k + 1 = \(k + 1) points, got \(n)")
     let engine = PairwiseDistances(queries: set, reference: set, op: op)
     var radii = [Double](repeating: 0, count: n)

@@ -21,6 +21,8 @@ public enum PrecisionRecall {
     /// - Returns: `(precision, recall)`, each in [0, 1].
     public static func compute(real: Tensor, fake: Tensor, k: Int = 3) -> (precision: Double, recall: Double) {
         let op = "PrecisionRecall.compute"
+        _ = finiteSampleMatrixShape(real, "real", op)
+        _ = finiteSampleMatrixShape(fake, "fake", op)
         let realRadii = squaredKthNeighbourDistances(real, k: k, op: op, name: "real")
         let fakeRadii = squaredKthNeighbourDistances(fake, k: k, op: op, name: "fake")
         let precision = fractionInsideAnyBall(queries: fake, centres: real, squaredRadii: realRadii, inclusive: true, op: op)

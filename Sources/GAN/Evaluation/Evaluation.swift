@@ -123,14 +123,11 @@ public final class Evaluator {
         let n = samples.shape[0]
         // Every metric compares distances or moments, which NaN or ±inf make meaningless (and the
         // nearest-neighbour searches and LAPACK would stop the process): refuse such samples here.
-        if let first = firstNonFiniteRow(samples) {
-            let bad = samples.withUnsafeBufferPointer { p in
-                // Sample i owns values i·784 ..< (i + 1)·784.
-                (0..<n).filter { i in p[(i * 784)..<((i + 1) * 784)].contains { !$0.isFinite } }.count
-            }
+        let nonFinite = nonFiniteRows(samples)
+        if let first = nonFinite.first {
             throw ConfigError(
                 field: "samples",
-                problem: "\(bad) of \(n) samples hold NaN or ±inf pixels (the first is sample \(first)); finite images in [0, 1] expected. The generator has probably diverged: evaluate an earlier checkpoint")
+                problem: "\(nonFinite.count) of \(n) samples hold NaN or ±inf pixels (the first is sample \(first)); finite images in [0, 1] expected. The generator has probably diverged: evaluate an earlier checkpoint")
         }
         var result = EvaluationResult(evaluationProtocol: EvaluationProtocol(
             samples: description, sampleCount: n, referenceSet: "MNIST test set", referenceCount: test.count,
