@@ -3,8 +3,11 @@ import Foundation
 /// Everything a checkpoint holds besides tensors, stored as JSON in the safetensors metadata
 /// (key `swiftgan.checkpoint`), so one file, written by one atomic rename, is one checkpoint.
 public struct CheckpointState: Codable, Sendable {
-    /// Readers refuse other versions with a message naming the file.
-    public static let currentFormatVersion = 1
+    /// The version this SwiftGAN writes. Version 2's checksum covers this state's JSON as well as
+    /// the tensors; version 1 (tensors only) is still read. Readers refuse other versions with a
+    /// message naming the file.
+    public static let currentFormatVersion = 2
+    static let readableFormatVersions = 1...2
     public var formatVersion = CheckpointState.currentFormatVersion
     public var step: Int
     public var epoch: Int
@@ -16,6 +19,9 @@ public struct CheckpointState: Codable, Sendable {
     public var l2Lambda: Float
     public var learningRateScale: Float
     public var alarms: AlarmMonitor
+    /// The statistics of the logging interval in progress (absent in checkpoints written before
+    /// version 2, which resume with an empty interval).
+    var intervalStatistics: StatisticsAccumulator?
     public var bestQuality: Double?
     public var bestStep: Int?
     /// The quality signal measured at this checkpoint (higher is better).
@@ -31,7 +37,8 @@ public struct CheckpointState: Codable, Sendable {
 ///
 /// Tensors are named `generator.<param>`, `discriminator.<param>`, `ema.<param>`,
 /// `optimizer_g.<param>.<slot>`, `optimizer_d.<param>.<slot>` and `data.permutation`; the
-/// metadata holds ``CheckpointState`` and a CRC-32 over every tensor's bytes in name order.
+/// metadata holds ``CheckpointState`` as JSON and a CRC-32 over every tensor's bytes in name order
+/// followed by that JSON's UTF-8 bytes (format version 1: the tensors' bytes only).
 /// Files are written to a temporary name, flushed and renamed into place, so a crash or kill
 /// leaves either the old file or the new one, never a torn one.
 public enum Checkpoint {
@@ -50,12 +57,14 @@ public enum Checkpoint {
         return out
     }
 
-    /// CRC-32 of the tensors' bytes, in name order.
-    static func checksum(_ tensors: [String: Tensor]) -> UInt32 {
+    /// CRC-32 of the tensors' bytes in name order, then of `stateJSON`'s UTF-8 bytes (nil for
+    /// format version 1, whose checksum covered the tensors only).
+    static func checksum(_ tensors: [String: Tensor], stateJSON: String?) -> UInt32 {
         var crc: UInt32 = 0
         for name in tensors.keys.sorted() {
             tensors[name]!.withUnsafeBufferPointer { crc = Gzip.crc32(UnsafeRawBufferPointer($0), initial: crc) }
         }
+        if let stateJSON { crc = Array(stateJSON.utf8).withUnsafeBytes { Gzip.crc32($0, initial: crc) } }
         return crc
     }
 
@@ -63,7 +72,7 @@ public enum Checkpoint {
     public static func save(_ trainer: Trainer, state: CheckpointState, to path: String) throws {
         let tensors = tensors(of: trainer)
         let json = String(decoding: try JSONEncoder().encode(state), as: UTF8.self)
-        try SafeTensors.write(tensors, metadata: [stateKey: json, checksumKey: String(checksum(tensors))], to: path)
+        try SafeTensors.write(tensors, metadata: [stateKey: json, checksumKey: String(checksum(tensors, stateJSON: json))], to: path)
     }
 
     /// Reads and verifies a checkpoint: format version, checksum, and the presence of its state.
@@ -77,19 +86,21 @@ public enum Checkpoint {
         guard let version = try? JSONDecoder().decode(Version.self, from: Data(json.utf8)) else {
             throw CheckpointError(file: path, problem: "metadata '\(stateKey)' is not valid checkpoint JSON")
         }
-        guard version.formatVersion == CheckpointState.currentFormatVersion else {
-            throw CheckpointError(file: path, problem: "format version \(version.formatVersion) is not supported (this SwiftGAN reads version \(CheckpointState.currentFormatVersion))")
+        let readable = CheckpointState.readableFormatVersions
+        guard readable.contains(version.formatVersion) else {
+            throw CheckpointError(file: path, problem: "format version \(version.formatVersion) is not supported (this SwiftGAN reads versions \(readable.lowerBound)–\(readable.upperBound))")
+        }
+        // The checksum first: a corrupt state must be reported as corruption, not as bad JSON.
+        guard let expected = metadata[checksumKey].flatMap(UInt32.init) else {
+            throw CheckpointError(file: path, problem: "missing or malformed '\(checksumKey)'")
+        }
+        let actual = checksum(tensors, stateJSON: version.formatVersion >= 2 ? json : nil)
+        guard actual == expected else {
+            throw CheckpointError(file: path, problem: "checksum mismatch (stored \(expected), computed \(actual)): the file is corrupt")
         }
         let state: CheckpointState
         do { state = try JSONDecoder().decode(CheckpointState.self, from: Data(json.utf8)) } catch {
             throw CheckpointError(file: path, problem: "checkpoint state does not decode: \(error)")
-        }
-        guard let expected = metadata[checksumKey].flatMap(UInt32.init) else {
-            throw CheckpointError(file: path, problem: "missing or malformed '\(checksumKey)'")
-        }
-        let actual = checksum(tensors)
-        guard actual == expected else {
-            throw CheckpointError(file: path, problem: "checksum mismatch (stored \(expected), computed \(actual)): the file is corrupt")
         }
         return (tensors, state)
     }

@@ -45,8 +45,9 @@ public struct MetricsRecord: Codable, Sendable {
     var isNonFiniteStep: Bool { alarms.contains(TrainingConfig.Alarm.nonFinite.rawValue) }
 }
 
-/// Averages ``StepStatistics`` over a logging interval.
-struct StatisticsAccumulator {
+/// Averages ``StepStatistics`` over a logging interval. Checkpointed with the run, so the first
+/// interval after a resume averages the same steps as an uninterrupted run's.
+struct StatisticsAccumulator: Codable, Sendable {
     private var sum = StepStatistics(), count = 0
     mutating func add(_ s: StepStatistics) {
         count += 1

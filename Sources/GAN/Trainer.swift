@@ -3,7 +3,7 @@ import Foundation
 /// What one training iteration measured. Accuracies compare D's output with the loss's
 /// ``GANLoss/decisionThreshold`` (logit 0 for the logistic losses, ½ for least-squares); D(x) and
 /// D(G(z)) are mean sigmoids of the outputs (PyTorch's example prints the same quantities).
-public struct StepStatistics: Sendable {
+public struct StepStatistics: Codable, Sendable {
     public var lossD: Float = 0, lossG: Float = 0
     public var accuracyReal: Float = 0, accuracyFake: Float = 0
     /// D(x), D(G(z)) during the D step, and D(G(z)) during the G step (after D's update).

@@ -14,6 +14,8 @@ public final class TrainingRun {
     var alarms: AlarmMonitor
     var best: (quality: Double, step: Int)?
     var history: [MetricsRecord] = []
+    /// The steps of the logging interval in progress (checkpointed: see ``StatisticsAccumulator``).
+    var accumulator = StatisticsAccumulator()
     var rollbacks = 0
     let fixedNoise: Tensor, fixedLabels: [Int]?, gridColumns: Int
     let qualityNoise: Tensor, qualityLabels: [Int]?
@@ -114,6 +116,7 @@ public final class TrainingRun {
     func restore(_ tensors: [String: Tensor], _ state: CheckpointState, source: String) throws {
         try Checkpoint.restore(trainer, from: (tensors, state), source: source)
         alarms = state.alarms
+        accumulator = state.intervalStatistics ?? StatisticsAccumulator()
         if let q = state.bestQuality, let s = state.bestStep { best = (q, s) }
         // Keep the metrics written up to this checkpoint; later lines belong to steps being redone.
         let lines = (try? String(contentsOfFile: folder + "/metrics.jsonl", encoding: .utf8))?.split(separator: "\n") ?? []
@@ -161,7 +164,6 @@ public final class TrainingRun {
         let t = trainer
         let start = Date()
         let startStep = t.step
-        var accumulator = StatisticsAccumulator()
         var lastEpoch = t.data.epoch
         while t.step < t.totalSteps {
             if let m = maximumSteps, t.step - startStep >= m { try saveCheckpoint(); return .paused }
@@ -274,7 +276,7 @@ public final class TrainingRun {
         let state = CheckpointState(
             step: t.step, epoch: t.data.epoch, cursor: t.data.cursor, rngState: t.rng.stateWords.map(String.init),
             optimizerStepsG: t.optimizerG.stepCount, optimizerStepsD: t.optimizerD.stepCount, l2Lambda: t.l2Lambda,
-            learningRateScale: t.learningRateScale, alarms: alarms, bestQuality: best?.quality, bestStep: best?.step,
+            learningRateScale: t.learningRateScale, alarms: alarms, intervalStatistics: accumulator, bestQuality: best?.quality, bestStep: best?.step,
             quality: quality, config: t.config, sampleShape: t.data.sampleShape, classCount: t.data.classCount)
         try Checkpoint.save(t, state: state, to: checkpointDirectory + "/" + Checkpoint.fileName(step: t.step))
         if isBest { try Checkpoint.save(t, state: state, to: checkpointDirectory + "/best.safetensors") }

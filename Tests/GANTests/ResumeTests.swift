@@ -12,6 +12,18 @@ final class ResumeTests: XCTestCase {
         return w
     }
 
+    /// metrics.jsonl's records re-encoded without their wall-clock seconds.
+    func metricsLines(_ run: TrainingRun) throws -> [String] {
+        let text = try String(contentsOfFile: run.folder + "/metrics.jsonl", encoding: .utf8)
+        let encoder = MetricsRecord.encoder()
+        encoder.outputFormatting = .sortedKeys
+        return try text.split(separator: "\n").map { line in
+            var record = try MetricsRecord.decoder().decode(MetricsRecord.self, from: Data(line.utf8))
+            record.seconds = 0
+            return String(decoding: try encoder.encode(record), as: UTF8.self)
+        }
+    }
+
     func check(_ model: TrainingConfig.Model, update: TrainingConfig.Update, ema: Float = 0) throws {
         var c = smallConfig(model)
         c.update = update
@@ -36,6 +48,10 @@ final class ResumeTests: XCTestCase {
         XCTAssertEqual(try resumed.train(), .finished)
         XCTAssertEqual(resumed.trainer.step, 12)
         XCTAssertEqual(finalWeights(resumed), finalWeights(straight), "\(model) \(update)")
+        // The pause at step 7 fell inside the logging interval 5…8: its line averages the same
+        // four steps as the uninterrupted run's (the interval's sums travel in the checkpoint).
+        XCTAssertEqual(try metricsLines(resumed), try metricsLines(straight), "\(model) \(update)")
+        XCTAssertEqual(try metricsLines(straight).count, 3)
         if ema > 0 { XCTAssertEqual(resumed.trainer.ema!.generator.stateDict(), straight.trainer.ema!.generator.stateDict()) }
     }
 

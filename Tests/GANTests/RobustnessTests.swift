@@ -193,10 +193,34 @@ final class RobustnessTests: XCTestCase {
         XCTAssertThrowsError(try Checkpoint.read(path)) { XCTAssertTrue("\($0)".contains(path), "\($0)") }
 
         let (tensors, metadata) = try SafeTensors.decode(Array(good), source: path)
+        let json = metadata[Checkpoint.stateKey]!
+        /// `json` with `old` replaced by `new`, which must occur in it.
+        func edited(_ old: String, _ new: String) -> String {
+            XCTAssertTrue(json.contains(old), "\(old) not in \(json)")
+            return json.replacingOccurrences(of: old, with: new)
+        }
         var future = metadata
-        future[Checkpoint.stateKey] = metadata[Checkpoint.stateKey]!.replacingOccurrences(of: "\"formatVersion\":1", with: "\"formatVersion\":99")
+        future[Checkpoint.stateKey] = edited("\"formatVersion\":\(CheckpointState.currentFormatVersion)", "\"formatVersion\":99")
         try SafeTensors.write(tensors, metadata: future, to: path)
         XCTAssertThrowsError(try Checkpoint.read(path)) { XCTAssertTrue("\($0)".contains("format version 99"), "\($0)") }
+
+        // The checksum covers the state as well as the tensors: a changed step is corruption.
+        var stepEdited = metadata
+        stepEdited[Checkpoint.stateKey] = edited("\"step\":4", "\"step\":5")
+        try SafeTensors.write(tensors, metadata: stepEdited, to: path)
+        XCTAssertThrowsError(try Checkpoint.read(path)) { XCTAssertTrue("\($0)".contains("checksum mismatch") && "\($0)".contains(path), "\($0)") }
+
+        // Version 1 (checksum over the tensors only, no interval statistics) is still read.
+        var version1 = metadata
+        version1[Checkpoint.stateKey] = edited("\"formatVersion\":\(CheckpointState.currentFormatVersion)", "\"formatVersion\":1")
+        version1[Checkpoint.checksumKey] = String(Checkpoint.checksum(tensors, stateJSON: nil))
+        try SafeTensors.write(tensors, metadata: version1, to: path)
+        XCTAssertEqual(try Checkpoint.read(path).state.step, 4)
+        // …and its checksum does not accept an edited state either way round.
+        version1[Checkpoint.checksumKey] = String(Checkpoint.checksum(tensors, stateJSON: version1[Checkpoint.stateKey]!))
+        try SafeTensors.write(tensors, metadata: version1, to: path)
+        XCTAssertThrowsError(try Checkpoint.read(path)) { XCTAssertTrue("\($0)".contains("checksum mismatch"), "\($0)") }
+        try SafeTensors.write(tensors, metadata: future, to: path)
 
         // A resume skips the unreadable newest checkpoint and reports it.
         var log = [String]()
