@@ -65,4 +65,25 @@ final class EvaluationTests: XCTestCase {
             }
         }
     }
+
+    /// Fewer samples than a chosen metric is defined for is an error naming each such metric and
+    /// its minimum (the metrics' own checks would stop the process); the others still run.
+    func testTooFewSamplesForAMetricAreAnErrorNamingIt() throws {
+        guard let dir = sharedMNISTDirectory() else { throw XCTSkip("MNIST not found beside the checkout") }
+        let evaluator = try Evaluator(classifier: FeatureClassifier(rng: RandomGenerator(seed: 1)), classifierTestAccuracy: 0.9,
+                                      mnistDirectory: dir)
+        let rng = RandomGenerator(seed: 2)
+        let samples = rng.uniform([3, 1, 28, 28])
+        XCTAssertThrowsError(try evaluator.evaluate(samples: samples, labels: nil, metrics: Set(EvaluationMetric.allCases),
+                                                    description: "three", seed: 1)) { error in
+            guard let e = error as? ConfigError else { return XCTFail("expected a ConfigError, got \(error)") }
+            XCTAssertEqual(e.field, "samples")
+            for fragment in ["3 samples are too few", "pr (at least 4)", "is (at least 10)"] {
+                XCTAssertTrue(e.problem.contains(fragment), "\"\(e.problem)\" lacks \"\(fragment)\"")
+            }
+            XCTAssertFalse(e.problem.contains("fid"), e.problem)
+        }
+        let result = try evaluator.evaluate(samples: samples, labels: nil, metrics: [.fid, .kid, .classes], description: "three", seed: 1)
+        XCTAssertTrue(result.fid?.isFinite == true && result.kid?.mean.isFinite == true, "\(String(describing: result.fid)) \(String(describing: result.kid))")
+    }
 }

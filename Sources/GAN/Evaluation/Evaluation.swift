@@ -19,6 +19,18 @@ public enum EvaluationMetric: String, Codable, CaseIterable, Sendable {
     case classes
     /// Nearest training images in feature space.
     case memorization
+
+    /// The fewest samples the metric is defined for: an unbiased covariance or MMD² needs 2,
+    /// precision/recall's k = 3 neighbours among the samples themselves 4, and the Inception
+    /// Score's 10 splits 10.
+    public var minimumSampleCount: Int {
+        switch self {
+        case .fid, .kid: return 2
+        case .pr: return 4
+        case .is: return 10
+        case .parzen, .dc, .classes, .memorization: return 1
+        }
+    }
 }
 
 /// What was measured and how, so a number can be reproduced and compared only with its kind.
@@ -121,6 +133,13 @@ public final class Evaluator {
             throw ConfigError(field: "--labels", problem: "\(labels.count) labels for \(samples.shape[0]) samples")
         }
         let n = samples.shape[0]
+        let unmet = EvaluationMetric.allCases.filter { metrics.contains($0) && n < $0.minimumSampleCount }
+        if !unmet.isEmpty {
+            throw ConfigError(
+                field: "samples",
+                problem: "\(n) samples are too few for " + unmet.map { "\($0.rawValue) (at least \($0.minimumSampleCount))" }.joined(separator: ", ")
+                    + "; evaluate more samples or leave those metrics out")
+        }
         // Every metric compares distances or moments, which NaN or ±inf make meaningless (and the
         // nearest-neighbour searches and LAPACK would stop the process): refuse such samples here.
         let nonFinite = nonFiniteRows(samples)
