@@ -19,6 +19,35 @@ struct GANCommand: ParsableCommand {
     }
 }
 
+/// An option or flag that can tell whether the command line gave it (see
+/// ``Train/givenConfigurationFlags``).
+protocol GivenArgument {
+    var wasGiven: Bool { get }
+}
+
+extension Option: GivenArgument {
+    /// Given when the value is not nil and not an empty array: options with other defaults
+    /// cannot tell a given default from none, so configuration options have none.
+    var wasGiven: Bool {
+        let value = Mirror(reflecting: wrappedValue)
+        switch value.displayStyle {
+        case .optional?, .collection?: return !value.children.isEmpty
+        default: return true
+        }
+    }
+}
+
+extension Flag: GivenArgument where Value == Bool {
+    var wasGiven: Bool { wrappedValue }
+}
+
+/// `lrDecayFactor` → `lr-decay-factor`, `beta1G` → `beta1-g`: ArgumentParser's long names.
+func kebabCase(_ name: String) -> String {
+    name.reduce(into: "") { out, c in
+        if c.isUppercase { out += "-" + c.lowercased() } else { out.append(c) }
+    }
+}
+
 /// Prints to standard error.
 func printError(_ s: String) { FileHandle.standardError.write(Data((s + "\n").utf8)) }
 
@@ -36,7 +65,7 @@ struct Train: ParsableCommand {
 
     @Option(help: "mnist, fashion-mnist, cifar10, ring8, grid25 or folder:PATH.") var dataset: String?
     @Option(help: "Folder holding the dataset (default: $GAN_DATA_DIR, else ~/.cache/swiftgan/data, downloading there if missing).") var dataDir: String?
-    @Option(help: "mlp (Goodfellow 2014), dcgan, cgan (Mirza & Osindero 2014), cdcgan, toy (2-D data).") var model: String = "dcgan"
+    @Option(help: "mlp (Goodfellow 2014), dcgan (the default), cgan (Mirza & Osindero 2014), cdcgan, toy (2-D data).") var model: String?
     @Option(help: "The run folder to create.") var out: String?
     @Option(help: "Continue the run in this folder from its newest valid checkpoint.") var resume: String?
     @Option(help: "Training iterations (one G update each).") var steps: Int?
@@ -88,26 +117,23 @@ struct Train: ParsableCommand {
         return v
     }
 
-    /// The configuration flags given on the command line (those a resumed run cannot take: it
-    /// keeps its config.json; only --steps/--epochs extend it).
+    /// The options that steer a run rather than configure it: `--resume` accepts these.
+    static let runControlOptions: Set<String> = ["--out", "--resume", "--steps", "--epochs"]
+
+    /// The configuration flags given on the command line, in declaration order: those a resumed
+    /// run cannot take (it keeps its config.json; only --steps/--epochs extend it). Found by
+    /// reflection over the declared options, so a new option is covered without a list to keep:
+    /// every configuration option is optional, an empty array or a `false` flag unless given.
     var givenConfigurationFlags: [String] {
-        let flags: [(String, Bool)] = [
-            ("--dataset", dataset != nil), ("--data-dir", dataDir != nil), ("--batch-size", batchSize != nil), ("--seed", seed != nil),
-            ("--loss", loss != nil), ("--update", update != nil), ("--d-steps", dSteps != nil), ("--g-steps", gSteps != nil),
-            ("--optimizer", optimizer != nil), ("--lr-g", lrG != nil), ("--lr-d", lrD != nil), ("--beta1-g", beta1G != nil),
-            ("--beta2-g", beta2G != nil), ("--beta1-d", beta1D != nil), ("--beta2-d", beta2D != nil), ("--lr-decay", lrDecay != nil),
-            ("--lr-decay-factor", lrDecayFactor != nil), ("--lr-min", lrMin != nil), ("--noise", noise != nil),
-            ("--noise-dim", noiseDim != nil), ("--noise-low", noiseLow != nil), ("--noise-high", noiseHigh != nil),
-            ("--real-label", realLabel != nil), ("--label-flip", labelFlip != nil), ("--instance-noise", instanceNoise != nil),
-            ("--instance-noise-steps", instanceNoiseSteps != nil), ("--d-dropout", dDropout != nil), ("--adaptive-l2", adaptiveL2),
-            ("--ema", ema != nil), ("--clip", clip != nil), ("--width", width != nil), ("--image-size", imageSize != nil), ("--channels", channels != nil),
-            ("--train-limit", trainLimit != nil), ("--log-every", logEvery != nil), ("--checkpoint-every", checkpointEvery != nil),
-            ("--keep", keep != nil), ("--stop-on", !stopOn.isEmpty), ("--on-divergence", onDivergence != nil), ("--print-config", printConfig),
-        ]
-        return flags.filter(\.1).map(\.0)
+        Mirror(reflecting: self).children.compactMap { child in
+            guard let label = child.label, label.hasPrefix("_"), let option = child.value as? GivenArgument else { return nil }
+            let flag = "--" + kebabCase(String(label.dropFirst()))
+            return !Self.runControlOptions.contains(flag) && option.wasGiven ? flag : nil
+        }
     }
 
     func resolvedConfig() throws -> TrainingConfig {
+        let model = model ?? TrainingConfig.Model.dcgan.rawValue
         guard let m = TrainingConfig.Model(rawValue: model) else {
             throw ConfigError(field: "--model", problem: "'\(model)' is not one of \(TrainingConfig.Model.allCases.map(\.rawValue).joined(separator: ", "))")
         }
@@ -178,8 +204,9 @@ struct Train: ParsableCommand {
             let run: TrainingRun
             if let folder = resume {
                 if out != nil && out != folder { throw ConfigError(field: "--out", problem: "contradicts --resume \(folder): a resumed run stays in its folder") }
-                if let flag = givenConfigurationFlags.first {
-                    throw ConfigError(field: flag, problem: "cannot change a resumed run: it keeps \(folder)/config.json (only --steps/--epochs extend it); start a new run with --out to change it")
+                let given = givenConfigurationFlags
+                if !given.isEmpty {
+                    throw ConfigError(field: given.joined(separator: ", "), problem: "cannot change a resumed run: it keeps \(folder)/config.json (only --steps/--epochs extend it); start a new run with --out to change it")
                 }
                 run = try TrainingRun.resume(folder: folder, steps: steps, epochs: epochs, log: log, progress: progress)
             } else {

@@ -257,4 +257,26 @@ final class RobustnessTests: XCTestCase {
             XCTAssertTrue(output.contains("error") && output.contains(expected), "\(arguments) → \(output)")
         }
     }
+
+    /// Every option of `gan train` that configures a run (all but --out, --resume, --steps and
+    /// --epochs), as `--help` lists them, is refused with --resume and named in the error: a
+    /// new option cannot be forgotten, as --model was while it had a default.
+    func testResumeRefusesEveryConfigurationOptionItLists() throws {
+        let help = try gan(["train", "--help"]).output
+        let runControl: Set = ["--out", "--resume", "--steps", "--epochs", "--help", "--version"]
+        var arguments = ["train", "--resume", "/nonexistent-run"]
+        var configuration = [String]()
+        for line in help.split(separator: "\n") {
+            let words = line.split(separator: " ")
+            guard let first = words.first, first.hasPrefix("--"), line.hasPrefix("  --"), !runControl.contains(String(first)) else { continue }
+            configuration.append(String(first))
+            arguments.append(String(first))
+            if words.count > 1, words[1].hasPrefix("<") { arguments.append("1") }
+        }
+        XCTAssertGreaterThan(configuration.count, 35, help)
+        XCTAssertTrue(configuration.contains("--model") && configuration.contains("--adaptive-l2"), "\(configuration)")
+        let (status, output) = try gan(arguments)
+        XCTAssertEqual(status, 1, output)
+        XCTAssertTrue(output.contains("error: " + configuration.joined(separator: ", ") + ": cannot change a resumed run"), output)
+    }
 }
