@@ -67,6 +67,20 @@ func option(_ name: String, default value: Int) -> Int {
     return value
 }
 
+/// Seconds per call of `body` with each linked BLAS library running the products, timed in
+/// alternating blocks (see ``measureAlternating(repeats:minimumSeconds:_:)``), with each
+/// library's kernel set; ``BLAS/library`` is restored afterwards.
+func measureEachLibrary(_ body: () -> Void) -> [(library: BLAS.Library, kernels: String, seconds: Double)] {
+    let chosen = BLAS.library
+    defer { BLAS.library = chosen }
+    let libraries = BLAS.linkedLibraries
+    let kernels = libraries.map { library -> String in BLAS.library = library; return BLAS.kernelSet }
+    let seconds = withoutActuallyEscaping(body) { body in
+        measureAlternating(libraries.map { library in { BLAS.library = library; body() } })
+    }
+    return libraries.indices.map { (libraries[$0], kernels[$0], seconds[$0]) }
+}
+
 /// The BLAS ceiling: GFLOP/s of a large square sgemm through ``BLAS/gemm``, the best of the
 /// linked libraries (the one that runs the workloads' products was chosen on their shapes, see
 /// `gan-bench gemm`, and can be the slower one at this size), printed as a JSON line with each
@@ -75,15 +89,11 @@ func option(_ name: String, default value: Int) -> Int {
 func sgemmCeiling(threads: Int) -> Double {
     let n = 1024, rng = RandomGenerator(seed: 1)
     let a = rng.normal([n, n]), b = rng.normal([n, n])
-    var best = (gflops: 0.0, kernels: ""), each = [(String, Any)]()
-    BLAS.forEachLinkedLibrary { library in
-        let gflops = 2 * Double(n * n * n) / measure { _ = Tensor.matmul(a, b) } / 1e9
-        each.append((library.rawValue.lowercased() + "_gflop_per_s", gflops))
-        if gflops > best.gflops { best = (gflops, BLAS.kernelSet) }
-    }
-    emit([("bench", "sgemm"), ("m", n), ("n", n), ("k", n), ("threads", threads), ("gflop_per_s", best.gflops),
-          ("blas_kernels", best.kernels)] + each)
-    return best.gflops
+    let each = measureEachLibrary { _ = Tensor.matmul(a, b) }.map { ($0.library, $0.kernels, 2 * Double(n * n * n) / $0.seconds / 1e9) }
+    let best = each.max { $0.2 < $1.2 }!
+    emit([("bench", "sgemm"), ("m", n), ("n", n), ("k", n), ("threads", threads), ("gflop_per_s", best.2),
+          ("blas_kernels", best.1)] + each.map { ($0.0.rawValue.lowercased() + "_gflop_per_s", $0.2) })
+    return best.2
 }
 
 /// Every product of an mlpgan step, by layer and pass, timed with each linked sgemm.
@@ -112,13 +122,13 @@ func gemmShapes(threads: Int) {
     }
 }
 
-/// Times `body`, a product of `m·n·k` multiply-adds, with each linked library; one JSON line each.
+/// Times `body`, a product of `m·n·k` multiply-adds, with each linked library in alternating
+/// blocks; one JSON line each.
 func timeProduct(_ name: String, _ pass: String, m: Int, n: Int, k: Int, _ body: () -> Void) {
     let chosen = BLAS.library
-    BLAS.forEachLinkedLibrary { library in
-        let seconds = measure(body)
+    for (library, kernels, seconds) in measureEachLibrary(body) {
         emit([("bench", "gemm"), ("layer", name), ("pass", pass), ("m", m), ("n", n), ("k", k),
-              ("threads", threads), ("blas_kernels", BLAS.kernelSet),
+              ("threads", threads), ("blas_kernels", kernels),
               ("gflop_per_s", 2 * Double(m * n * k) / seconds / 1e9), ("chosen", library == chosen)])
     }
 }
