@@ -89,28 +89,29 @@ public enum ConvolutionKernels {
         max(1, min(g.batch, columnBudget / max(1, g.patchSize * g.outHeight * g.outWidth)))
     }
 
-    /// Calls `body(images, columns)` for each chunk of images in order, with
-    /// `columns = images.count · OH · OW`.
-    private static func forEachChunk(_ g: Conv2dGeometry, _ body: (Range<Int>, Int) -> Void) {
-        let chunk = imagesPerChunk(g)
+    /// Calls `body(images, columns)` for each chunk of `chunk` images (the last one shorter) in
+    /// order, with `columns = images.count · OH · OW`.
+    private static func forEachChunk(_ g: Conv2dGeometry, of chunk: Int, _ body: (Range<Int>, Int) -> Void) {
         for n0 in stride(from: 0, to: g.batch, by: chunk) {
             let images = n0..<min(g.batch, n0 + chunk)
             body(images, images.count * g.outHeight * g.outWidth)
         }
     }
 
-    /// Runs `body` with two scratch matrices for one chunk, `rowsA × (images per chunk · OH · OW)`
-    /// and `rowsB × …` floats, written by the kernels: cached buffers, no objects. Two buffers,
+    /// Runs `body(a, b, chunk)` with two scratch matrices for one chunk of `chunk` images (see
+    /// ``imagesPerChunk(_:)``, read once here, so the chunks ``forEachChunk(_:of:_:)`` cuts with it
+    /// fit), `rowsA × (chunk · OH · OW)` and `rowsB × …` floats, written by the kernels: cached
+    /// buffers, no objects. Two buffers,
     /// not one of the summed size: a matrix often has the size of an activation (for sampling,
     /// the 128-channel `dy` chunk is the whole `[1000, 128, 14, 14]` layer) and then reuses its
     /// cached buffer; one combined size was new and raised sampling's peak by 100 MB.
     private static func withChunkScratch<R>(
         rows rowsA: Int, _ rowsB: Int, _ g: Conv2dGeometry,
-        _ body: (UnsafeMutablePointer<Float>, UnsafeMutablePointer<Float>) -> R
+        _ body: (UnsafeMutablePointer<Float>, UnsafeMutablePointer<Float>, Int) -> R
     ) -> R {
-        let columns = imagesPerChunk(g) * g.outHeight * g.outWidth
+        let chunk = imagesPerChunk(g), columns = chunk * g.outHeight * g.outWidth
         return BufferPool.withScratch(floats: rowsA * columns) { a in
-            BufferPool.withScratch(floats: rowsB * columns) { b in body(a, b) }
+            BufferPool.withScratch(floats: rowsB * columns) { b in body(a, b, chunk) }
         }
     }
 
@@ -137,8 +138,8 @@ public enum ConvolutionKernels {
             return y
         }
         let ohw = g.outHeight * g.outWidth
-        withChunkScratch(rows: g.patchSize, g.outChannels, g) { col, y2 in
-            forEachChunk(g) { images, cols in
+        withChunkScratch(rows: g.patchSize, g.outChannels, g) { col, y2, chunk in
+            forEachChunk(g, of: chunk) { images, cols in
                 im2col(x, g, images: images, into: col)
                 // y2[OC, nb·OHW] = w[OC, CKK] · col[CKK, nb·OHW]
                 BLAS.gemm(
@@ -166,8 +167,8 @@ public enum ConvolutionKernels {
             return dx
         }
         let ohw = g.outHeight * g.outWidth
-        withChunkScratch(rows: g.outChannels, g.patchSize, g) { dy2, dcol in
-            forEachChunk(g) { images, cols in
+        withChunkScratch(rows: g.outChannels, g.patchSize, g) { dy2, dcol, chunk in
+            forEachChunk(g, of: chunk) { images, cols in
                 batchMajorToChannelMajor(dy.pointer, into: dy2, images: images, channels: g.outChannels, plane: ohw)
                 // dcol[CKK, nb·OHW] = wᵀ[CKK, OC] · dy2[OC, nb·OHW]
                 BLAS.gemm(
@@ -195,9 +196,11 @@ public enum ConvolutionKernels {
                       a: dy.pointer, lda: g.outChannels, b: x.pointer, ldb: g.patchSize, c: dw.storage.pointer, ldc: g.patchSize)
             return dw
         }
+        // No images: no chunk writes dw, and the sum over none is 0 (as PyTorch returns).
+        if g.batch == 0 { return Tensor(zeros: g.weightShape) }
         let ohw = g.outHeight * g.outWidth
-        withChunkScratch(rows: g.patchSize, g.outChannels, g) { col, dy2 in
-            forEachChunk(g) { images, cols in
+        withChunkScratch(rows: g.patchSize, g.outChannels, g) { col, dy2, chunk in
+            forEachChunk(g, of: chunk) { images, cols in
                 im2col(x, g, images: images, into: col)
                 batchMajorToChannelMajor(dy.pointer, into: dy2, images: images, channels: g.outChannels, plane: ohw)
                 // dw[OC, CKK] (+)= dy2[OC, nb·OHW] · colᵀ[nb·OHW, CKK]

@@ -222,7 +222,8 @@ final class OneDNNConvolutions: @unchecked Sendable {
     /// on the bottom/right.
     static func takes(_ g: Conv2dGeometry) -> Bool {
         let padding = bottomRightPadding(g)
-        return !g.isFullyConnected && g.inChannels % 16 == 0 && g.outChannels % 16 == 0
+        return !g.isFullyConnected && g.batch > 0 && g.inChannels > 0 && g.outChannels > 0
+            && g.inChannels % 16 == 0 && g.outChannels % 16 == 0
             && padding.height >= 0 && padding.width >= 0
     }
 
@@ -466,8 +467,10 @@ final class OneDNNConvolutions: @unchecked Sendable {
     /// keeps the last call's plans alive until the next call, even ones evicted from `plans`.
     private var partPlanList: [Plan] = []
     /// Plans kept at most; all are dropped when a new one would exceed it (batch sizes vary
-    /// only between training, the last partial batch and evaluation).
-    private let planCapacity = 64
+    /// only between training, the last partial batch and evaluation). A step needs one per
+    /// (layer, pass, worker, part size): 3 wide layers × 3 passes × 8 workers is 72, so 64 would
+    /// have rebuilt every primitive each step on a 16-core machine.
+    private let planCapacity = 512
 
     /// Runs `body` holding the lock that serialises calls.
     func withLock<R>(_ body: () -> R) -> R {
@@ -556,8 +559,10 @@ final class OneDNNConvolutions: @unchecked Sendable {
                 lead.convertWeight(plain: UnsafeMutableRawPointer(mutating: second), blocked: UnsafeMutableRawPointer(auxiliary))
             }
             let weightPosition = lead.weightPosition
-            // Part i on thread i mod workers: the worker its plan was built for.
-            Parallel.perform(partCount) { i in
+            // Worker w runs parts w, w + workers, …: the parts its plans were built for, so no
+            // plan runs on two threads at once however the pool maps workers to threads (it has
+            // fewer when the system refused a helper).
+            Parallel.perform(workers) { w in for i in stride(from: w, to: partCount, by: workers) {
                 let n0 = images(i).lowerBound
                 let out = usesSlots && i >= firstSlot ? auxiliary + (i - firstSlot) * weightFloats : output + n0 * outputImageCount
                 var placements = batchPlacements.part(from: n0)
@@ -569,7 +574,7 @@ final class OneDNNConvolutions: @unchecked Sendable {
                     UnsafeMutableRawPointer(mutating: first + n0 * firstImage),
                     UnsafeMutableRawPointer(mutating: second + n0 * secondImage), UnsafeMutableRawPointer(out),
                     placements: placements)
-            }
+            } }
             if usesSlots {
                 let sum = shareWeight ? auxiliary : output, src = UnsafePointer(auxiliary)
                 Parallel.forRanges(weightFloats, costPerElement: partCount) { range in

@@ -12,7 +12,10 @@ import Atomics
 /// whatever the number of threads.
 public enum Parallel {
     /// Worker threads used by every kernel, matrix products (``BLAS/gemm(transposeA:transposeB:m:n:k:alpha:a:lda:b:ldb:beta:c:ldc:)``) included.
-    nonisolated(unsafe) public static var threadCount: Int = max(1, ProcessInfo.processInfo.activeProcessorCount)
+    /// At least 1: a smaller value is stored as 1.
+    nonisolated(unsafe) public static var threadCount: Int = max(1, ProcessInfo.processInfo.activeProcessorCount) {
+        didSet { if threadCount < 1 { threadCount = 1 } }
+    }
 
     /// Below this many elements a loop runs on the calling thread: waking a worker costs more.
     public static let minimumElementsPerThread = 1 << 15

@@ -245,6 +245,27 @@ final class OneDNNConvolutionTests: XCTestCase {
         #endif
     }
 
+    /// An empty batch: the forward and input-gradient passes return empty tensors and the weight
+    /// gradient, a sum over no images, is zero (PyTorch's value), on both paths. oneDNN's path
+    /// indexed its first part's plan, of which there is none; im2col returned a cached buffer
+    /// that no chunk had written.
+    func testEmptyBatchGivesEmptyOutputsAndAZeroWeightGradient() {
+        let rng = RandomGenerator(seed: 5)
+        for (inChannels, outChannels) in [(64, 128), (1, 64)] {
+            let g = Conv2dGeometry(batch: 0, inChannels: inChannels, inHeight: 14, inWidth: 14, outChannels: outChannels,
+                                   kernel: (4, 4), stride: (2, 2), padding: (1, 1))
+            // Leave non-zero buffers of the weight gradient's size in the cache.
+            for _ in 0..<3 { _ = rng.normal(g.weightShape) }
+            for oneDNN in [true, false] {
+                let (y, dx, dw) = { let r = passes(Tensor(zeros: g.inputShape), rng.normal(g.weightShape), Tensor(zeros: g.outputShape), g, oneDNN: oneDNN); return (r[0], r[1], r[2]) }()
+                XCTAssertEqual(y.shape, g.outputShape)
+                XCTAssertEqual(dx.shape, g.inputShape)
+                XCTAssertEqual(dw.shape, g.weightShape)
+                XCTAssertEqual(dw.scalars.filter { $0 != 0 }.count, 0, "\(g) oneDNN \(oneDNN)")
+            }
+        }
+    }
+
     private func passes(_ x: Tensor, _ w: Tensor, _ dy: Tensor, _ g: Conv2dGeometry, oneDNN: Bool) -> [Tensor] {
         let saved = ConvolutionKernels.useOneDNN
         ConvolutionKernels.useOneDNN = oneDNN

@@ -167,4 +167,17 @@ final class ParallelTests: XCTestCase {
         Parallel.forRanges(count, costPerElement: 7) { r in for i in r { hits[i] += 1 } }
         XCTAssertTrue(hits.allSatisfy { $0 == 1 })
     }
+
+    /// A thread count below 1 (`gan-bench --threads 0`) is stored as 1: the kernels divide work
+    /// by it.
+    func testThreadCountIsAtLeastOne() {
+        let saved = Parallel.threadCount
+        defer { Parallel.threadCount = saved }
+        Parallel.threadCount = 0
+        XCTAssertEqual(Parallel.threadCount, 1)
+        Parallel.threadCount = -3
+        XCTAssertEqual(Parallel.threadCount, 1)
+        Parallel.threadCount = 2
+        XCTAssertEqual(Parallel.threadCount, 2)
+    }
 }
