@@ -74,7 +74,7 @@ public final class TrainingData {
                 set = try CIFAR10.loadPixels(directory: directory, split: .train)
             } else {
                 let variant: MNISTVariant = config.dataset == "mnist" ? .mnist : .fashionMNIST
-                set = try MNIST.loadPixels(directory: try resolveDirectory(directory, variant.dataset), split: .train, variant: variant)
+                set = try MNIST.loadPixels(directory: try DatasetDownloader(cacheDirectory: directory).prepare(variant.dataset), split: .train, variant: variant)
             }
             let n = trainingCount(limit: config.trainLimit, of: set.count)
             return TrainingData(pixels: set, first: n, range: range, monitorSet: set.images(monitorRows(training: n, of: set.count)))
@@ -109,13 +109,6 @@ public final class TrainingData {
     static func monitorRows(training n: Int, of count: Int) -> Range<Int> {
         let start = n < count ? n : max(0, count - 500)
         return start..<min(start + 500, count)
-    }
-
-    /// The folder holding a dataset's files: `directory` itself when they are there, else
-    /// `directory/<dataset folder>`, downloading into it when missing (offline when present).
-    static func resolveDirectory(_ directory: String, _ dataset: DownloadableDataset) throws -> String {
-        if FileManager.default.fileExists(atPath: directory + "/" + dataset.files[0].name) { return directory }
-        return try DatasetDownloader(cacheDirectory: directory).prepare(dataset)
     }
 
     /// Mean of every pixel position over the training set, in [0, 1] (for the sigmoid output

@@ -113,12 +113,18 @@ public struct DatasetDownloader {
 
     /// Makes sure every file of `dataset` is present and verified, downloading what is missing.
     ///
-    /// - Returns: the folder holding the files, `cacheDirectory/dataset.folderName`.
+    /// The files are looked for in `cacheDirectory` itself when its first file (gzipped or not)
+    /// is there (a folder the user points at), else in `cacheDirectory/dataset.folderName`.
+    ///
+    /// - Returns: the folder holding the files.
     /// - Throws: ``DataError``: a present file with a wrong checksum (delete it to fetch it again),
     ///   or a missing file that no mirror could supply (each mirror's failure is listed).
     @discardableResult
     public func prepare(_ dataset: DownloadableDataset) throws -> String {
-        let folder = DataFiles.join(cacheDirectory, dataset.folderName)
+        let first = dataset.files[0].name
+        let holdsFiles = [first, first.hasSuffix(".gz") ? String(first.dropLast(3)) : first]
+            .contains { DataFiles.isFile(DataFiles.join(cacheDirectory, $0)) }
+        let folder = holdsFiles ? cacheDirectory : DataFiles.join(cacheDirectory, dataset.folderName)
         for file in dataset.files {
             let path = DataFiles.join(folder, file.name)
             let rawPath = file.name.hasSuffix(".gz") ? String(path.dropLast(3)) : path

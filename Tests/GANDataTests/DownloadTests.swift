@@ -23,6 +23,23 @@ final class DownloadTests: XCTestCase {
         XCTAssertEqual(try downloader.prepare(tinyDataset), DataFiles.join(cache, "tiny"))
     }
 
+    /// A folder the user points at that holds the files itself (gzipped or not) is used as it is,
+    /// verified, not searched for a subfolder; a corrupt file there is still an error naming it.
+    func testFilesInTheGivenFolderItselfAreUsedAndVerified() throws {
+        for (name, bytes) in [("tiny.bin.gz", Gzip.compress(content)), ("tiny.bin", content)] {
+            let folder = try makeTemporaryDirectory(self)
+            try DataFiles.writeAtomically(bytes, to: DataFiles.join(folder, name))
+            let downloader = DatasetDownloader(cacheDirectory: folder) { url in
+                XCTFail("no download expected, fetched \(url)")
+                return []
+            }
+            XCTAssertEqual(try downloader.prepare(tinyDataset), folder)
+            try DataFiles.writeAtomically(Array("not it".utf8), to: DataFiles.join(folder, "tiny.bin"))
+            try? FileManager.default.removeItem(atPath: DataFiles.join(folder, "tiny.bin.gz"))
+            assertDataError([DataFiles.join(folder, "tiny.bin"), "checksum"]) { try downloader.prepare(tinyDataset) }
+        }
+    }
+
     func testUncompressedCopyIsAccepted() throws {
         let cache = try makeTemporaryDirectory(self)
         try DataFiles.writeAtomically(content, to: DataFiles.join(cache, "tiny/tiny.bin"))
@@ -112,6 +129,12 @@ final class DownloadTests: XCTestCase {
             return []
         }
         XCTAssertEqual(try downloader.prepare(MNISTVariant.mnist.dataset), DataFiles.join(shared, "mnist"))
+        // …and pointed at the MNIST folder itself (`gan data download mnist --data-dir …/mnist`).
+        let inside = DatasetDownloader(cacheDirectory: DataFiles.join(shared, "mnist")) { url in
+            XCTFail("no download expected, fetched \(url)")
+            return []
+        }
+        XCTAssertEqual(try inside.prepare(MNISTVariant.mnist.dataset), DataFiles.join(shared, "mnist"))
     }
 
     func testDefaultDataDirectory() {
