@@ -6,11 +6,19 @@ public final class TrainedGenerator {
     public let model: GANModel
     public let checkpointPath: String
     public let step: Int
+    /// The shape of one sample (`[C, H, W]` for images, `[2]` for 2-D data).
+    public let sampleShape: [Int]
+
+    /// The most bytes of samples one command generates (4 GiB, a million MNIST samples and more).
+    public static let maximumSampleBytes = 4 << 30
 
     /// Loads `RUN/checkpoints/best.safetensors` (`best`) or the newest valid step checkpoint
     /// (`latest`); the EMA weights are used when the run kept them.
     public init(run folder: String, checkpoint which: String = "best") throws {
         let configPath = folder + "/config.json"
+        guard FileManager.default.fileExists(atPath: configPath) else {
+            throw RunError(path: folder, problem: "no config.json: not a SwiftGAN run folder")
+        }
         do { config = try JSONDecoder().decode(TrainingConfig.self, from: Data(contentsOf: URL(fileURLWithPath: configPath))) } catch {
             throw RunError(path: configPath, problem: "cannot be read as a training configuration (is \(folder) a SwiftGAN run folder?): \(error)")
         }
@@ -29,6 +37,7 @@ public final class TrainedGenerator {
         }
         checkpointPath = loaded.path
         step = loaded.state.step
+        sampleShape = loaded.state.sampleShape
         let shape = loaded.tensors.keys.contains { $0.hasPrefix("ema.") } ? "ema." : "generator."
         model = Trainer.makeModel(config, sampleShape: loaded.state.sampleShape, classCount: loaded.state.classCount,
                                   rng: RandomGenerator(seed: 0))
@@ -37,6 +46,17 @@ public final class TrainedGenerator {
             throw CheckpointError(file: loaded.path, problem: "\(error)")
         }
         model.generator.eval()
+    }
+
+    /// Throws unless `count` samples are at least one and fit ``maximumSampleBytes`` as Float32;
+    /// `flag` names the option that asked for them.
+    public func checkSampleCount(_ count: Int, flag: String) throws {
+        guard count >= 1 else { throw ConfigError(field: flag, problem: "must be positive, got \(count)") }
+        let perSample = sampleShape.reduce(4, *)
+        let (bytes, overflow) = count.multipliedReportingOverflow(by: perSample)
+        guard !overflow, bytes <= Self.maximumSampleBytes else {
+            throw ConfigError(field: flag, problem: "\(count) samples of \(sampleShape) floats would take more than \(Self.maximumSampleBytes >> 30) GiB; at most \(Self.maximumSampleBytes / perSample)")
+        }
     }
 
     public func noise(_ count: Int, rng: RandomGenerator) -> Tensor {

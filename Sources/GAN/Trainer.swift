@@ -63,7 +63,12 @@ public final class Trainer {
             let limit = config.trainLimit.map { " (--train-limit \($0))" } ?? ""
             throw ConfigError(field: "--batch-size", problem: "\(config.batchSize) × \(config.dSteps) D steps exceeds the \(self.data.count) training examples\(limit)")
         }
-        let total = config.steps ?? (config.epochs! * perEpoch)
+        let total: Int
+        if let steps = config.steps { total = steps } else {
+            let (product, overflow) = config.epochs!.multipliedReportingOverflow(by: perEpoch)
+            guard !overflow else { throw ConfigError(field: "--epochs", problem: "\(config.epochs!) epochs of \(perEpoch) steps overflow the step counter") }
+            total = product
+        }
         totalSteps = total
         func schedule(_ lr: Float) -> Schedule {
             switch config.lrDecay {

@@ -138,6 +138,7 @@ public struct TrainingConfig: Codable, Equatable, Sendable {
     public func validate() throws {
         func bad(_ field: String, _ problem: String) -> ConfigError { ConfigError(field: field, problem: problem) }
         if steps == nil && epochs == nil { throw bad("--steps/--epochs", "give one of them") }
+        if steps != nil && epochs != nil { throw bad("--steps/--epochs", "give one of them, not both (\(steps!) steps, \(epochs!) epochs)") }
         if let s = steps, s <= 0 { throw bad("--steps", "must be positive, got \(s)") }
         if let e = epochs, e <= 0 { throw bad("--epochs", "must be positive, got \(e)") }
         if let n = trainLimit, n < 1 { throw bad("--train-limit", "must be a positive number of training examples, got \(n)") }
@@ -145,6 +146,10 @@ public struct TrainingConfig: Codable, Equatable, Sendable {
             if size < 1 { throw bad("--image-size", "must be positive, got \(size)") }
             if (model == .dcgan || model == .cdcgan) && ![28, 32, 64].contains(size) {
                 throw bad("--image-size", "\(model.rawValue) builds 28, 32 or 64-pixel images, got \(size)")
+            }
+            // Other datasets set the model's size themselves; the flag would be recorded and ignored.
+            if datasetKind != "folder" {
+                throw bad("--image-size", "applies to folder datasets (images are resized to it); \(dataset) has its own size (MNIST and Fashion-MNIST 28, CIFAR-10 32)")
             }
         }
         if batchSize < 2 { throw bad("--batch-size", "must be at least 2 (batch norm needs two samples), got \(batchSize)") }
@@ -156,7 +161,9 @@ public struct TrainingConfig: Codable, Equatable, Sendable {
         if realLabel != 1 && !loss.isLogistic { throw bad("--real-label", "label smoothing applies to the minimax and nonsaturating losses, not \(loss.rawValue)") }
         if labelFlip != 0 && !loss.isLogistic { throw bad("--label-flip", "label flipping applies to the minimax and nonsaturating losses, not \(loss.rawValue)") }
         if !(0 <= labelFlip && labelFlip < 0.5) { throw bad("--label-flip", "must be in [0, 0.5), got \(labelFlip)") }
-        if instanceNoise < 0 { throw bad("--instance-noise", "must be ≥ 0") }
+        // Written so that NaN fails each test (NaN < 0 is false).
+        if !(instanceNoise >= 0 && instanceNoise.isFinite) { throw bad("--instance-noise", "must be a finite number ≥ 0, got \(instanceNoise)") }
+        if instanceNoiseSteps < 1 { throw bad("--instance-noise-steps", "must be positive, got \(instanceNoiseSteps)") }
         if !(0 <= dDropout && dDropout < 1) { throw bad("--d-dropout", "must be in [0, 1)") }
         if dDropout > 0 && (model == .mlp || model == .cgan) {
             throw bad("--d-dropout", "\(model.rawValue)'s D has the dropout of its paper's recipe built in; the flag applies to dcgan, cdcgan and toy")
@@ -166,8 +173,19 @@ public struct TrainingConfig: Codable, Equatable, Sendable {
             if c != 1 && c != 3 { throw bad("--channels", "1 (grey) or 3 (RGB) expected, got \(c)") }
         }
         if !(0 <= emaDecay && emaDecay < 1) { throw bad("--ema", "must be in [0, 1)") }
-        if lrG < 0 || lrD < 0 { throw bad("--lr-g/--lr-d", "must be ≥ 0") }
-        if noiseDimension < 1 { throw bad("--noise-dim", "must be positive") }
+        for (flag, lr) in [("--lr-g", lrG), ("--lr-d", lrD), ("--lr-min", lrMinimum)] where !(lr >= 0 && lr.isFinite) {
+            throw bad(flag, "must be a finite number ≥ 0, got \(lr)")
+        }
+        for (flag, beta) in [("--beta1-g", beta1G), ("--beta2-g", beta2G), ("--beta1-d", beta1D), ("--beta2-d", beta2D)] where !(0 <= beta && beta < 1) {
+            throw bad(flag, "must be in [0, 1) (Adam's moment decay), got \(beta)")
+        }
+        if !(lrDecayFactor >= 1 && lrDecayFactor.isFinite) {
+            throw bad("--lr-decay-factor", "must be a finite number ≥ 1 (the rate is divided by it every step), got \(lrDecayFactor)")
+        }
+        if !(1...65_536).contains(noiseDimension) { throw bad("--noise-dim", "must be in 1...65536, got \(noiseDimension)") }
+        if !(1...4_096).contains(width) { throw bad("--width", "must be in 1...4096 (DCGAN's base channel count, 64 in the paper), got \(width)") }
+        if !(noiseLow.isFinite && noiseHigh.isFinite) { throw bad("--noise-low/--noise-high", "must be finite, got \(noiseLow) and \(noiseHigh)") }
+        if !(clip > 0 && clip.isFinite) { throw bad("--clip", "must be a finite number > 0, got \(clip)") }
         if noise == .uniform && !(noiseLow < noiseHigh) { throw bad("--noise-low/--noise-high", "need low < high, got \(noiseLow) and \(noiseHigh)") }
         if (model == .cgan || model == .cdcgan) && ["ring8", "grid25", "folder"].contains(datasetKind) {
             throw bad("--model \(model.rawValue)", "a conditional model needs a labelled dataset (mnist, fashion-mnist, cifar10), not \(dataset)")

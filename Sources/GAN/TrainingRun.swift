@@ -62,8 +62,14 @@ public final class TrainingRun {
         if fm.fileExists(atPath: folder + "/config.json") {
             throw RunError(path: folder, problem: "already holds a run; continue it with --resume \(folder) or choose another --out")
         }
+        let existed = fm.fileExists(atPath: folder)
         try prepareWritableDirectory(folder)
-        let trainer = try Trainer(config: config, data: data)
+        let trainer: Trainer
+        do { trainer = try Trainer(config: config, data: data) } catch {
+            // The data did not load: leave no empty run folder behind.
+            if !existed { try? fm.removeItem(atPath: folder) }
+            throw error
+        }
         let run = TrainingRun(folder: folder, trainer: trainer, log: log, progress: progress)
         try run.createSubdirectories()
         let encoder = JSONEncoder()
@@ -74,10 +80,14 @@ public final class TrainingRun {
     }
 
     /// Reopens a run from its folder and its newest valid checkpoint. `steps`/`epochs` replace the
-    /// configured length (to extend a run).
-    public static func resume(folder: String, steps: Int? = nil, epochs: Int? = nil, data: TrainingData? = nil,
+    /// configured length (to extend a run); `dataDirectory` the folder the data is read from
+    /// (the same data, moved). Either change is written to config.json.
+    public static func resume(folder: String, steps: Int? = nil, epochs: Int? = nil, dataDirectory: String? = nil, data: TrainingData? = nil,
                               log: @escaping (String) -> Void = { print($0) },
                               progress: @escaping (String) -> Void = { _ in }) throws -> TrainingRun {
+        if let steps, let epochs {
+            throw ConfigError(field: "--steps/--epochs", problem: "give one of them, not both (\(steps) steps, \(epochs) epochs)")
+        }
         let configPath = folder + "/config.json"
         guard FileManager.default.fileExists(atPath: configPath) else {
             throw RunError(path: folder, problem: "no config.json: not a SwiftGAN run folder")
@@ -88,6 +98,7 @@ public final class TrainingRun {
         }
         if let steps { config.steps = steps; config.epochs = nil }
         if let epochs { config.epochs = epochs; config.steps = nil }
+        if let dataDirectory { config.dataDirectory = dataDirectory }
         try prepareWritableDirectory(folder)
         let trainer = try Trainer(config: config, data: data)
         let run = TrainingRun(folder: folder, trainer: trainer, log: log, progress: progress)
@@ -99,13 +110,19 @@ public final class TrainingRun {
             try? FileManager.default.removeItem(atPath: run.checkpointDirectory + "/" + name)
         }
         if let c = Checkpoint.latestValid(in: run.checkpointDirectory, warn: log) {
+            // A new length is a new total, which must lie ahead (config.json is not yet rewritten).
+            if steps != nil || epochs != nil, trainer.totalSteps <= c.state.step {
+                throw ConfigError(
+                    field: steps != nil ? "--steps" : "--epochs",
+                    problem: "sets the run's total length, \(trainer.totalSteps) steps, but \(folder) is already at step \(c.state.step); give a larger total")
+            }
             try run.restore(c.tensors, c.state, source: c.path)
             log("resumed \(folder) at step \(c.state.step) from \(c.path)")
         } else {
             log("no valid checkpoint in \(run.checkpointDirectory): starting \(folder) from step 0")
             try DataFiles.writeAtomically([], to: folder + "/metrics.jsonl")
         }
-        if steps != nil || epochs != nil {
+        if steps != nil || epochs != nil || dataDirectory != nil {
             let encoder = JSONEncoder()
             encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
             try DataFiles.writeAtomically(Array(try encoder.encode(config)), to: configPath)

@@ -88,8 +88,9 @@ struct Train: ParsableCommand {
     @Option var lrMin: Float?
     @Option(help: "uniform or normal.") var noise: String?
     @Option var noiseDim: Int?
-    @Option var noiseLow: Float?
-    @Option var noiseHigh: Float?
+    // Unconditional: the value may be negative ("--noise-low -1"), which would otherwise read as a flag.
+    @Option(parsing: .unconditional, help: "Lower bound of uniform noise (may be negative).") var noiseLow: Float?
+    @Option(parsing: .unconditional, help: "Upper bound of uniform noise.") var noiseHigh: Float?
     @Option(help: "Real target for D: 0.9 is one-sided label smoothing.") var realLabel: Float?
     @Option(help: "Probability of flipping each D label.") var labelFlip: Float?
     @Option(help: "Initial std of Gaussian instance noise on D's inputs.") var instanceNoise: Float?
@@ -117,8 +118,16 @@ struct Train: ParsableCommand {
         return v
     }
 
-    /// The options that steer a run rather than configure it: `--resume` accepts these.
-    static let runControlOptions: Set<String> = ["--out", "--resume", "--steps", "--epochs"]
+    /// The options that steer a run rather than configure it: `--resume` accepts these
+    /// (`--data-dir` says where the same data now lies).
+    static let runControlOptions: Set<String> = ["--out", "--resume", "--steps", "--epochs", "--data-dir"]
+
+    /// `--data-dir`, else a non-empty `$GAN_DATA_DIR`, as an absolute path (config.json keeps it,
+    /// and a resume may run from another working directory); nil for the default cache.
+    var absoluteDataDirectory: String? {
+        let directory = dataDir ?? ProcessInfo.processInfo.environment["GAN_DATA_DIR"].flatMap { $0.isEmpty ? nil : $0 }
+        return directory.map { URL(fileURLWithPath: $0).standardizedFileURL.path }
+    }
 
     /// The configuration flags given on the command line, in declaration order: those a resumed
     /// run cannot take (it keeps its config.json; only --steps/--epochs extend it). Found by
@@ -139,7 +148,7 @@ struct Train: ParsableCommand {
         }
         var c = TrainingConfig.preset(m)
         if let v = dataset { c.dataset = v }
-        c.dataDirectory = dataDir ?? ProcessInfo.processInfo.environment["GAN_DATA_DIR"]
+        c.dataDirectory = absoluteDataDirectory
         if steps != nil || epochs != nil { c.steps = steps; c.epochs = epochs }
         if let v = batchSize { c.batchSize = v }
         if let v = seed { c.seed = v }
@@ -208,7 +217,8 @@ struct Train: ParsableCommand {
                 if !given.isEmpty {
                     throw ConfigError(field: given.joined(separator: ", "), problem: "cannot change a resumed run: it keeps \(folder)/config.json (only --steps/--epochs extend it); start a new run with --out to change it")
                 }
-                run = try TrainingRun.resume(folder: folder, steps: steps, epochs: epochs, log: log, progress: progress)
+                run = try TrainingRun.resume(folder: folder, steps: steps, epochs: epochs, dataDirectory: dataDir == nil ? nil : absoluteDataDirectory,
+                                             log: log, progress: progress)
             } else {
                 let config = try resolvedConfig()
                 if printConfig {
@@ -243,7 +253,12 @@ struct Sample: ParsableCommand {
         try reportingErrors {
             guard count > 0 else { throw ConfigError(field: "--count", problem: "must be positive, got \(count)") }
             if let c = columns, c < 1 { throw ConfigError(field: "--columns", problem: "must be positive, got \(c)") }
+            guard out.hasSuffix(".npy") || out.hasSuffix(".png") else { throw ConfigError(field: "--out", problem: "expected a .npy or .png path, got \(out)") }
             let g = try TrainedGenerator(run: runFolder, checkpoint: checkpoint)
+            try g.checkSampleCount(count, flag: "--count")
+            if out.hasSuffix(".png") && g.sampleShape.count != 3 {
+                throw ConfigError(field: "--out", problem: "PNG output needs image samples; use .npy for 2-D data")
+            }
             var labels: [Int]?
             if g.model.isConditional {
                 if let l = label {
@@ -256,11 +271,9 @@ struct Sample: ParsableCommand {
                 throw ConfigError(field: "--label", problem: "the model in \(runFolder) is not conditional")
             }
             let x = g.generate(z: g.noise(count, rng: RandomGenerator(seed: seed)), labels: labels)
-            if out.hasSuffix(".npy") { try NPY.write(x, to: out) }
-            else if out.hasSuffix(".png") {
-                guard x.rank == 4 else { throw ConfigError(field: "--out", problem: "PNG output needs image samples; use .npy for 2-D data") }
+            if out.hasSuffix(".npy") { try NPY.write(x, to: out) } else {
                 try ImageGrid.writePNG(images: x, columns: columns ?? (g.model.isConditional && label == nil ? g.model.classCount : Int(Double(count).squareRoot().rounded(.up))), path: out)
-            } else { throw ConfigError(field: "--out", problem: "expected a .npy or .png path, got \(out)") }
+            }
             print("wrote \(count) samples from \(g.checkpointPath) (step \(g.step)) to \(out)")
         }
     }
@@ -281,7 +294,11 @@ struct Interpolate: ParsableCommand {
             guard rows > 0 else { throw ConfigError(field: "--rows", problem: "must be positive, got \(rows)") }
             guard steps > 0 else { throw ConfigError(field: "--steps", problem: "must be a positive number of points per walk, got \(steps)") }
             guard ["linear", "spherical"].contains(path) else { throw ConfigError(field: "--path", problem: "expected linear or spherical, got \(path)") }
+            guard out.hasSuffix(".png") else { throw ConfigError(field: "--out", problem: "expected a .png path (the grid is a PNG), got \(out)") }
             let g = try TrainedGenerator(run: runFolder, checkpoint: checkpoint)
+            guard g.sampleShape.count == 3 else { throw ConfigError(field: "--run", problem: "interpolation grids need an image model; \(runFolder) makes 2-D points") }
+            let (points, overflow) = rows.multipliedReportingOverflow(by: g.model.isConditional ? g.model.classCount : steps)
+            try g.checkSampleCount(overflow ? .max : points, flag: "--rows × --steps")
             let rng = RandomGenerator(seed: seed)
             let z: Tensor, labels: [Int]?
             if g.model.isConditional {
@@ -295,7 +312,6 @@ struct Interpolate: ParsableCommand {
                 labels = nil
             }
             let x = g.generate(z: z, labels: labels)
-            guard x.rank == 4 else { throw ConfigError(field: "--run", problem: "interpolation grids need an image model") }
             try ImageGrid.writePNG(images: x, columns: g.model.isConditional ? g.model.classCount : steps, path: out)
             print("wrote \(x.shape[0]) interpolated samples to \(out)")
         }
@@ -328,9 +344,7 @@ struct DataCommand: ParsableCommand {
 
 /// The MNIST folder: --data-dir, else $GAN_DATA_DIR, else the cache (downloading if missing).
 func mnistDirectory(_ dataDir: String?) throws -> String {
-    let dir = dataDir ?? DatasetDownloader.defaultDataDirectory()
-    if FileManager.default.fileExists(atPath: dir + "/" + MNIST.fileName(.train, images: true)) { return dir }
-    return try DatasetDownloader(cacheDirectory: dir).prepare(MNISTVariant.mnist.dataset)
+    try DatasetDownloader(cacheDirectory: dataDir ?? DatasetDownloader.defaultDataDirectory()).prepare(MNISTVariant.mnist.dataset)
 }
 
 struct Evaluate: ParsableCommand {
@@ -357,19 +371,49 @@ struct Evaluate: ParsableCommand {
                 }
                 return m
             })
+            guard !wanted.isEmpty else { throw ConfigError(field: "--metrics", problem: "names no metric") }
+            if let folder = runFolder, labels != nil {
+                throw ConfigError(field: "--labels", problem: "goes with --samples; the labels of \(folder)'s samples are i mod 10")
+            }
+            if auditImage != nil && !wanted.contains(.memorization) {
+                throw ConfigError(field: "--audit-image", problem: "shows the memorization audit; add memorization to --metrics")
+            }
+            // The classifier is checked before any sample is drawn (10,000 take a while).
+            func requireClassifier() throws {
+                guard FileManager.default.fileExists(atPath: classifier) else {
+                    throw ConfigError(field: "--classifier", problem: "\(classifier) does not exist; train it once with `gan classifier train` (3 epochs over MNIST, minutes)")
+                }
+            }
+            let encoder = JSONEncoder(); encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
             var x: Tensor, requested: [Int]?, description: String
             if let folder = runFolder {
                 guard samples == nil else { throw ConfigError(field: "--samples", problem: "contradicts --run: give one source of samples") }
                 let g = try TrainedGenerator(run: folder, checkpoint: checkpoint)
-                requested = g.model.isConditional ? (0..<count).map { $0 % g.model.classCount } : nil
-                x = g.generate(z: g.noise(count, rng: RandomGenerator(seed: seed)), labels: requested)
-                description = "\(count) samples from \(g.checkpointPath) (step \(g.step)), noise seed \(seed)\(requested == nil ? "" : ", labels i mod 10")"
-                if x.rank == 2, let kind = ["ring8": GaussianMixture2D.ring8, "grid25": .grid25][g.config.dataset] {
-                    let e = kind.evaluate(x)
+                try g.checkSampleCount(count, flag: "--count")
+                let z = g.noise(count, rng: RandomGenerator(seed: seed))
+                if let kind = ["ring8": GaussianMixture2D.ring8, "grid25": .grid25][g.config.dataset] {
+                    let e = kind.evaluate(g.generate(z: z, labels: nil))
                     print("\(g.config.dataset): \(e.modesCovered)/\(kind.modeCenters.count) modes covered, \(String(format: "%.1f%%", 100 * e.highQualityFraction)) of samples within 3σ of a mode")
+                    struct MixtureReport: Encodable {
+                        let samples: String, dataset: String, modesCovered: Int, modeCount: Int, highQualityFraction: Float
+                    }
+                    let out = json ?? folder + "/evaluation.json"
+                    let report = MixtureReport(
+                        samples: "\(count) samples from \(g.checkpointPath) (step \(g.step)), noise seed \(seed)", dataset: g.config.dataset,
+                        modesCovered: e.modesCovered, modeCount: kind.modeCenters.count, highQualityFraction: e.highQualityFraction)
+                    try DataFiles.writeAtomically(Array(try encoder.encode(report)), to: out)
+                    print("wrote \(out)")
                     return
                 }
+                guard g.config.datasetKind == "mnist" else {
+                    throw ConfigError(field: "--run", problem: "\(folder) was trained on \(g.config.dataset); the evaluation's classifier features and reference set are MNIST's")
+                }
+                try requireClassifier()
+                requested = g.model.isConditional ? (0..<count).map { $0 % g.model.classCount } : nil
+                x = g.generate(z: z, labels: requested)
+                description = "\(count) samples from \(g.checkpointPath) (step \(g.step)), noise seed \(seed)\(requested == nil ? "" : ", labels i mod 10")"
             } else if let path = samples {
+                try requireClassifier()
                 x = try NPY.readTensor(path)
                 requested = try labels.map { p in
                     guard let ints = try NPY.read(p).integers else { throw ConfigError(field: "--labels", problem: "\(p) must hold integers") }
@@ -378,9 +422,6 @@ struct Evaluate: ParsableCommand {
                 description = "samples from \(path)"
             } else {
                 throw ConfigError(field: "--run/--samples", problem: "give a run folder or a .npy of samples")
-            }
-            guard FileManager.default.fileExists(atPath: classifier) else {
-                throw ConfigError(field: "--classifier", problem: "\(classifier) does not exist; train it once with `gan classifier train` (about 3 minutes)")
             }
             let (model, accuracy) = try FeatureClassifier.load(path: classifier)
             let evaluator = try Evaluator(classifier: model, classifierTestAccuracy: accuracy, mnistDirectory: try mnistDirectory(dataDir))
@@ -397,7 +438,6 @@ struct Evaluate: ParsableCommand {
             }
             let out = json ?? (runFolder.map { $0 + "/evaluation.json" } ?? (samples! as NSString).deletingPathExtension + ".evaluation.json")
             struct Report: Encodable { let result: EvaluationResult; let floor: EvaluationResult? }
-            let encoder = JSONEncoder(); encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
             try DataFiles.writeAtomically(Array(try encoder.encode(Report(result: result, floor: floor))), to: out)
             print("wrote \(out)")
         }
@@ -416,6 +456,7 @@ struct Classifier: ParsableCommand {
 
         func run() throws {
             try reportingErrors {
+                guard (1...1_000).contains(epochs) else { throw ConfigError(field: "--epochs", problem: "must be in 1...1000, got \(epochs)") }
                 let dir = try mnistDirectory(dataDir)
                 let train = try MNIST.load(directory: dir, split: .train), test = try MNIST.load(directory: dir, split: .test)
                 let started = Date()

@@ -250,20 +250,44 @@ final class RobustnessTests: XCTestCase {
             (["train", "--model", "dcgan", "--dataset", "folder:/nonexistent-images", "--channels", "2", "--out", out], "--channels: 1 (grey) or 3 (RGB) expected, got 2"),
             (["train", "--model", "dcgan", "--channels", "3", "--out", out], "--channels: applies to folder datasets"),
             (["train", "--resume", "/nonexistent-run", "--stop-on", "d-wins"], "--stop-on: cannot change a resumed run"),
+            // Values the optimisers, schedules and model builders would otherwise trap on.
+            (["train", "--lr-decay", "exponential", "--lr-decay-factor", "0.5", "--out", out], "--lr-decay-factor: must be a finite number ≥ 1"),
+            (["train", "--beta1-g", "1.5", "--out", out], "--beta1-g: must be in [0, 1)"),
+            (["train", "--beta2-d", "1", "--out", out], "--beta2-d: must be in [0, 1)"),
+            (["train", "--lr-g", "nan", "--out", out], "--lr-g: must be a finite number ≥ 0, got nan"),
+            (["train", "--instance-noise", "nan", "--out", out], "--instance-noise: must be a finite number ≥ 0, got nan"),
+            (["train", "--width=-3", "--out", out], "--width: must be in 1...4096"),
+            (["train", "--noise-dim", "99999999999999", "--out", out], "--noise-dim: must be in 1...65536"),
+            (["train", "--dataset", "cifar10", "--image-size", "32", "--out", out], "--image-size: applies to folder datasets"),
+            (["train", "--steps", "5", "--epochs", "2", "--out", out], "--steps/--epochs: give one of them, not both"),
+            (["train", "--model", "toy", "--dataset", "ring8", "--epochs", "9223372036854775807", "--out", out + "/overflow"],
+             "--epochs: 9223372036854775807 epochs of"),
+            (["train", "--resume", "/nonexistent-run", "--steps", "5", "--epochs", "2"], "--steps/--epochs: give one of them, not both"),
+            (["sample", "--run", "/nonexistent-run", "--out", out + "/x.txt"], "--out: expected a .npy or .png path"),
+            (["interpolate", "--run", "/nonexistent-run", "--out", out + "/w.npy"], "--out: expected a .png path"),
+            (["evaluate", "--run", "/nonexistent-run", "--labels", out + "/y.npy"], "--labels: goes with --samples"),
+            (["evaluate", "--run", "/nonexistent-run", "--metrics", "fid", "--audit-image", out + "/a.png"], "--audit-image: shows the memorization audit"),
+            (["classifier", "train", "--epochs=0"], "--epochs: must be in 1...1000, got 0"),
         ]
         for (arguments, expected) in cases {
             let (status, output) = try gan(arguments)
             XCTAssertEqual(status, 1, "\(arguments): a clean failure exits 1, got \(status)\n\(output)")
             XCTAssertTrue(output.contains("error") && output.contains(expected), "\(arguments) → \(output)")
         }
+        // A start that failed on its data leaves no run folder behind.
+        XCTAssertFalse(FileManager.default.fileExists(atPath: out + "/overflow"))
+        // A negative value after a flag is a value, not a flag.
+        let (status, output) = try gan(["train", "--noise", "uniform", "--noise-low", "-1", "--noise-high", "1", "--print-config"])
+        XCTAssertEqual(status, 0, output)
+        XCTAssertTrue(output.contains("\"noiseLow\" : -1"), output)
     }
 
-    /// Every option of `gan train` that configures a run (all but --out, --resume, --steps and
-    /// --epochs), as `--help` lists them, is refused with --resume and named in the error: a
+    /// Every option of `gan train` that configures a run (all but --out, --resume, --steps,
+    /// --epochs and --data-dir, where the same data now lies), as `--help` lists them, is refused with --resume and named in the error: a
     /// new option cannot be forgotten, as --model was while it had a default.
     func testResumeRefusesEveryConfigurationOptionItLists() throws {
         let help = try gan(["train", "--help"]).output
-        let runControl: Set = ["--out", "--resume", "--steps", "--epochs", "--help", "--version"]
+        let runControl: Set = ["--out", "--resume", "--steps", "--epochs", "--data-dir", "--help", "--version"]
         var arguments = ["train", "--resume", "/nonexistent-run"]
         var configuration = [String]()
         for line in help.split(separator: "\n") {
@@ -278,5 +302,36 @@ final class RobustnessTests: XCTestCase {
         let (status, output) = try gan(arguments)
         XCTAssertEqual(status, 1, output)
         XCTAssertTrue(output.contains("error: " + configuration.joined(separator: ", ") + ": cannot change a resumed run"), output)
+    }
+
+    /// Against a real (2-D) run: sample counts too large to hold are refused before any is drawn,
+    /// non-positive ones too; an interpolation grid needs an image model; a resume's new length
+    /// must lie ahead of the checkpoint; --data-dir is accepted with --resume and stored absolute.
+    func testCommandsOnARunRefuseWhatTheyCannotDo() throws {
+        var c = smallConfig(.toy)
+        c.steps = 4
+        c.checkpointEvery = 4
+        let run = try TrainingRun.start(config: c, folder: temporaryFolder(self), data: data(for: c), log: { _ in })
+        try run.train()
+        let folder = run.folder
+        let cases: [([String], String)] = [
+            (["sample", "--run", folder, "--count", "99999999999999999", "--out", folder + "/x.npy"], "--count: 99999999999999999 samples of [2] floats would take more than 4 GiB"),
+            (["evaluate", "--run", folder, "--count=-3"], "--count: must be positive, got -3"),
+            (["sample", "--run", folder, "--out", folder + "/x.png"], "--out: PNG output needs image samples"),
+            (["interpolate", "--run", folder, "--out", folder + "/w.png"], "--run: interpolation grids need an image model"),
+            (["train", "--resume", folder, "--steps", "3"], "--steps: sets the run's total length, 3 steps, but \(folder) is already at step 4"),
+        ]
+        for (arguments, expected) in cases {
+            let (status, output) = try gan(arguments)
+            XCTAssertEqual(status, 1, "\(arguments): a clean failure exits 1, got \(status)\n\(output)")
+            XCTAssertTrue(output.contains("error") && output.contains(expected), "\(arguments) → \(output)")
+        }
+        let config = try String(contentsOfFile: folder + "/config.json", encoding: .utf8)
+        XCTAssertTrue(config.contains("\"steps\" : 4"), "a refused resume rewrote config.json:\n\(config)")
+        // The 2-D run's evaluation is the mixture's, written as JSON.
+        let (status, output) = try gan(["evaluate", "--run", folder, "--count", "200", "--json", folder + "/mixture.json"])
+        XCTAssertEqual(status, 0, output)
+        let report = try String(contentsOfFile: folder + "/mixture.json", encoding: .utf8)
+        XCTAssertTrue(report.contains("\"modesCovered\"") && report.contains("\"modeCount\" : 8"), report)
     }
 }

@@ -148,6 +148,14 @@ public final class Evaluator {
                 field: "samples",
                 problem: "\(nonFinite.count) of \(n) samples hold NaN or ±inf pixels (the first is sample \(first)); finite images in [0, 1] expected. The generator has probably diverged: evaluate an earlier checkpoint")
         }
+        // The classifier and the Parzen σ grid are defined on pixels in [0, 1]; a generator's raw
+        // tanh output in [−1, 1] would be scored without a word.
+        let (low, high) = samples.withUnsafeBufferPointer { p in p.reduce((Float.infinity, -Float.infinity)) { (min($0.0, $1), max($0.1, $1)) } }
+        if n > 0 && (low < -1e-3 || high > 1 + 1e-3) {
+            throw ConfigError(
+                field: "samples",
+                problem: "pixels must be in [0, 1], got values from \(low) to \(high) (tanh output in [−1, 1] maps to [0, 1] by (x + 1) / 2)")
+        }
         var result = EvaluationResult(evaluationProtocol: EvaluationProtocol(
             samples: description, sampleCount: n, referenceSet: "MNIST test set", referenceCount: test.count,
             featureExtractor: "mnist-cnn-v1 (SwiftGAN), 128-d penultimate ReLU features and 10-way softmax",
