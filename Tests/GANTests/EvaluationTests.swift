@@ -86,4 +86,20 @@ final class EvaluationTests: XCTestCase {
         let result = try evaluator.evaluate(samples: samples, labels: nil, metrics: [.fid, .kid, .classes], description: "three", seed: 1)
         XCTAssertTrue(result.fid?.isFinite == true && result.kid?.mean.isFinite == true, "\(String(describing: result.fid)) \(String(describing: result.kid))")
     }
+
+    /// Pixels outside [0, 1] (a generator's raw tanh output) are refused with the range found and
+    /// the mapping to apply; the classifier and Parzen's σ grid are defined on [0, 1].
+    func testSamplesOutsideTheUnitRangeAreRefused() throws {
+        guard let dir = sharedMNISTDirectory() else { throw XCTSkip("MNIST not found beside the checkout") }
+        let evaluator = try Evaluator(classifier: FeatureClassifier(rng: RandomGenerator(seed: 1)), classifierTestAccuracy: 0.9,
+                                      mnistDirectory: dir)
+        let tanhOutput = RandomGenerator(seed: 3).uniform([12, 1, 28, 28], low: -1, high: 1)
+        XCTAssertThrowsError(try evaluator.evaluate(samples: tanhOutput, labels: nil, metrics: [.fid], description: "tanh", seed: 1)) { error in
+            guard let e = error as? ConfigError else { return XCTFail("expected a ConfigError, got \(error)") }
+            XCTAssertEqual(e.field, "samples")
+            XCTAssertTrue(e.problem.contains("pixels must be in [0, 1]") && e.problem.contains("(x + 1) / 2"), e.problem)
+        }
+        let mapped = tanhOutput.map { ($0 + 1) / 2 }
+        XCTAssertNoThrow(try evaluator.evaluate(samples: mapped, labels: nil, metrics: [.fid], description: "mapped", seed: 1))
+    }
 }
