@@ -3,7 +3,14 @@
 `bench/compare.sh` runs side by side with `gan-bench`. Prints one JSON line per measurement.
 
 usage: pytorch_bench.py WORKLOAD [--batch B] [--threads T] [--iterations N] [--mnist DIR]
-WORKLOAD: dcgan28 | mlpgan | sample
+                        [--fused] [--freeze-d]
+WORKLOAD: dcgan28 | mlpgan | sample | sgemm (torch.mm at 1024³, an outside view of the ceiling)
+
+By default the loop is pytorch/examples' dcgan/main.py as written: default (per-tensor) Adam and
+SGD, and a G step whose backward also forms D's weight gradients and throws them away. Two
+variants measure what a tuned user would change: --fused (Adam/SGD with fused=True) and
+--freeze-d (D's parameters stop requiring gradients during the G step, as SwiftGAN's G step asks
+for G's parameters only).
 """
 import argparse, ctypes, gzip, json, math, os, time
 
@@ -13,16 +20,24 @@ import torch.nn as nn
 
 p = argparse.ArgumentParser()
 p.add_argument("workload")
-p.add_argument("--batch", type=int, default=64)
+p.add_argument("--batch", type=int, default=None, help="default: 64 for dcgan28, 100 for mlpgan, 1000 for sample")
 p.add_argument("--threads", type=int, default=2)
 p.add_argument("--iterations", type=int, default=30)
 p.add_argument("--mnist", default=os.path.join(os.path.dirname(__file__), "..", "..", "shared", "data", "mnist"))
+p.add_argument("--fused", action="store_true", help="optimizers with fused=True")
+p.add_argument("--freeze-d", action="store_true", help="no D weight gradients in the G step")
 a = p.parse_args()
+a.batch = a.batch or {"dcgan28": 64, "mlpgan": 100, "sample": 1000}.get(a.workload, 64)
 torch.set_num_threads(a.threads)
 torch.manual_seed(0)
+variant = "+".join([v for v, on in (("fused", a.fused), ("freeze-d", a.freeze_d)) if on]) or "default"
 
-images = np.frombuffer(gzip.open(os.path.join(a.mnist, "train-images-idx3-ubyte.gz")).read(), np.uint8, offset=16)
-images = torch.tensor(images.reshape(-1, 1, 28, 28).astype(np.float32) / 255)
+
+def mnist_bytes():
+    """MNIST's training images as a uint8 tensor [60000, 1, 28, 28]: 47 MB, converted to floats
+    one batch at a time, as SwiftGAN keeps them (a float copy would hold 188 MB)."""
+    raw = np.frombuffer(gzip.open(os.path.join(a.mnist, "train-images-idx3-ubyte.gz")).read(), np.uint8, offset=16)
+    return torch.from_numpy(raw.reshape(-1, 1, 28, 28).copy())
 
 
 def dcgan():
@@ -62,8 +77,17 @@ def resident_mb(field):
         return next(int(l.split()[1]) for l in f if l.startswith(field)) / 1024
 
 
+def reset_peak_resident():
+    """Restarts VmHWM at the current resident size (Linux: "5" to /proc/self/clear_refs)."""
+    with open("/proc/self/clear_refs", "w") as f:
+        f.write("5")
+
+
 def timed(step, batch, flop_per_image):
-    setup = resident_mb("VmRSS:")
+    # The process's peak so far (imports, data, model) and its size now; the high-water mark then
+    # restarts so that what the steps add is measured by itself, not hidden under a loading peak.
+    setup, loading_peak = resident_mb("VmRSS:"), resident_mb("VmHWM:")
+    reset_peak_resident()
     for _ in range(3): step()
     times = []
     count, nbytes = preloaded_counter("malloc_count_calls"), preloaded_counter("malloc_count_bytes")
@@ -74,38 +98,82 @@ def timed(step, batch, flop_per_image):
     allocs = round((count() - before) / a.iterations, 1) if count else None
     kib = round((nbytes() - bytes_before) / a.iterations / 1024, 1) if nbytes else None
     med = sorted(times)[len(times) // 2]
-    rss = resident_mb("VmHWM:")
+    step_peak = resident_mb("VmHWM:")
     print(json.dumps({"bench": a.workload, "impl": "pytorch", "batch": batch, "threads": a.threads,
                       "img_per_s": round(batch / med, 2), "gflop_per_s": round(flop_per_image * batch / med / 1e9, 2),
-                      "peak_rss_mb": round(rss, 1), "setup_rss_mb": round(setup, 1),
-                      "step_rss_mb": round(rss - setup, 1), "allocs_per_iter": allocs,
-                      "alloc_kib_per_iter": kib, "torch": torch.__version__}), flush=True)
+                      "peak_rss_mb": round(max(loading_peak, step_peak), 1), "setup_rss_mb": round(setup, 1),
+                      "step_rss_mb": round(step_peak - setup, 1), "allocs_per_iter": allocs,
+                      "alloc_kib_per_iter": kib, "torch": torch.__version__, "variant": variant}), flush=True)
+
+
+def frozen(module):
+    """A context in which `module`'s parameters require no gradient (--freeze-d), else nothing."""
+    class Frozen:
+        def __enter__(self):
+            if a.freeze_d:
+                for prm in module.parameters(): prm.requires_grad_(False)
+        def __exit__(self, *_):
+            if a.freeze_d:
+                for prm in module.parameters(): prm.requires_grad_(True)
+    return Frozen()
 
 
 bce = nn.BCEWithLogitsLoss()
+class Batches:
+    """Index batches of `count` examples, a new permutation each epoch (the spec's data path)."""
+    def __init__(self, count):
+        self.count, self.cursor, self.epoch, self.perm = count, 0, 0, torch.randperm(count)
+    def next(self):
+        if self.cursor + a.batch > self.count:
+            self.cursor, self.epoch, self.perm = 0, self.epoch + 1, torch.randperm(self.count)
+        i = self.perm[self.cursor:self.cursor + a.batch]; self.cursor += a.batch
+        return i
+
+
 if a.workload == "dcgan28":
+    images = mnist_bytes()
     g, d = dcgan()
-    og = torch.optim.Adam(g.parameters(), 2e-4, betas=(0.5, 0.999)); od = torch.optim.Adam(d.parameters(), 2e-4, betas=(0.5, 0.999))
-    perm = torch.randperm(len(images)); cursor = [0]
+    og = torch.optim.Adam(g.parameters(), 2e-4, betas=(0.5, 0.999), fused=a.fused or None)
+    od = torch.optim.Adam(d.parameters(), 2e-4, betas=(0.5, 0.999), fused=a.fused or None)
+    batches = Batches(len(images))
     def step():
-        i = perm[cursor[0]:cursor[0] + a.batch]; cursor[0] = (cursor[0] + a.batch) % (len(images) - a.batch)
-        real = images[i] * 2 - 1
+        real = images[batches.next()].float() / 127.5 - 1   # [-1, 1]
         fake = g(torch.randn(a.batch, 100, 1, 1))
         od.zero_grad()
         ld = bce(d(real).view(-1), torch.ones(a.batch)) + bce(d(fake.detach()).view(-1), torch.zeros(a.batch))
         ld.backward(); od.step()
         og.zero_grad()
-        lg = bce(d(fake).view(-1), torch.ones(a.batch)); lg.backward(); og.step()
+        with frozen(d):
+            lg = bce(d(fake).view(-1), torch.ones(a.batch)); lg.backward()
+        og.step()
     timed(step, a.batch, 2 * 140_047_488)
 elif a.workload == "mlpgan":
+    data = mnist_bytes()[:50000].view(-1, 784)
     g = nn.Sequential(nn.Linear(100, 1200), nn.ReLU(), nn.Linear(1200, 1200), nn.ReLU(), nn.Linear(1200, 784), nn.Sigmoid())
     d = nn.Sequential(nn.Dropout(0.2), Maxout(784, 240, 5), nn.Dropout(0.5), Maxout(240, 240, 5), nn.Dropout(0.5), nn.Linear(240, 1))
-    og = torch.optim.SGD(g.parameters(), 0.1, momentum=0.5); od = torch.optim.SGD(d.parameters(), 0.1, momentum=0.5)
-    data = images[:50000].view(-1, 784); perm = torch.randperm(50000); cursor = [0]
+    # The spec's initialisation: U(±0.05) in G, U(±0.005) in D, biases 0, G's output bias the
+    # logit of the mean training pixel.
+    with torch.no_grad():
+        for net, r in ((g, 0.05), (d, 0.005)):
+            for m in net.modules():
+                if isinstance(m, nn.Linear): nn.init.uniform_(m.weight, -r, r); nn.init.zeros_(m.bias)
+        mean_pixel = (data.double().mean() / 255).clamp(1e-6, 1 - 1e-6).item()
+        g[4].bias.fill_(math.log(mean_pixel / (1 - mean_pixel)))
+    # lr_t = max(0.1 / 1.000004^t, 1e-6), momentum 0.5 + 0.2·min(1, (e−1)/249) in epoch e (1-based).
+    # PyTorch's momentum form (v ← m·v + g; p ← p − lr·v) instead of the classical one (v ← m·v − lr·g;
+    # p ← p + v): the same cost, and the form a PyTorch user would run.
+    og = torch.optim.SGD(g.parameters(), 0.1, momentum=0.5, fused=a.fused or None)
+    od = torch.optim.SGD(d.parameters(), 0.1, momentum=0.5, fused=a.fused or None)
+    batches = Batches(50000); t = [0]
     def step():
-        i = perm[cursor[0]:cursor[0] + a.batch]; cursor[0] = (cursor[0] + a.batch) % (50000 - a.batch)
+        i = batches.next()
+        for o in (og, od):
+            for group in o.param_groups:
+                group["lr"] = max(0.1 / 1.000004 ** t[0], 1e-6)
+                group["momentum"] = 0.5 + 0.2 * min(1, batches.epoch / 249)
+        t[0] += 1
         z = (torch.rand(a.batch, 100) * 2 - 1) * math.sqrt(3)
-        fake = g(z); dr = d(data[i]).view(-1); df = d(fake).view(-1)
+        fake = g(z); dr = d(data[i].float() / 255).view(-1); df = d(fake).view(-1)
         ld = 0.5 * (bce(dr, torch.ones(a.batch)) + bce(df, torch.zeros(a.batch))); lg = bce(df, torch.ones(a.batch))
         gd = torch.autograd.grad(ld, list(d.parameters()), retain_graph=True)
         gg = torch.autograd.grad(lg, list(g.parameters()))
@@ -113,6 +181,18 @@ elif a.workload == "mlpgan":
         for prm, gr in zip(g.parameters(), gg): prm.grad = gr
         od.step(); og.step()
     timed(step, a.batch, 2 * 14_104_080)
+elif a.workload == "sgemm":
+    n = 1024
+    x, y = torch.randn(n, n), torch.randn(n, n)
+    for _ in range(3): torch.mm(x, y)
+    times = []
+    for _ in range(7):
+        calls, t = 0, time.perf_counter()
+        while time.perf_counter() - t < 0.05: torch.mm(x, y); calls += 1
+        times.append((time.perf_counter() - t) / calls)
+    med = sorted(times)[len(times) // 2]
+    print(json.dumps({"bench": "sgemm", "impl": "pytorch", "m": n, "n": n, "k": n, "threads": a.threads,
+                      "gflop_per_s": round(2 * n ** 3 / med / 1e9, 2), "torch": torch.__version__}), flush=True)
 elif a.workload == "sample":
     g, _ = dcgan(); g.eval()
     def step():

@@ -288,6 +288,14 @@ func parallelCopy(_ x: Tensor) -> Tensor {
 /// Peak resident memory (VmHWM) in MiB.
 func peakResidentMB() -> Double { residentMB(field: "VmHWM:") }
 
+/// Restarts the peak resident size (VmHWM) at the current one: "5" to /proc/self/clear_refs
+/// (Linux; elsewhere nothing happens and the peak stays the process's).
+func resetPeakResident() {
+    guard let file = fopen("/proc/self/clear_refs", "w") else { return }
+    fputs("5", file)
+    fclose(file)
+}
+
 /// A memory field of /proc/self/status ("VmHWM:" peak, "VmRSS:" current) in MiB.
 func residentMB(field: String) -> Double {
     guard let status = try? String(contentsOfFile: "/proc/self/status", encoding: .utf8),
@@ -314,7 +322,10 @@ let allocatedBytes = preloadedCounter("malloc_count_bytes")
 /// allocations and allocated bytes per steady-state iteration when the counter is preloaded.
 func workload(_ name: String, batch: Int, threads: Int, flopPerImage: Double, _ step: () -> Void) {
     let iterations = option("--iterations", default: 30)
-    let setupMB = residentMB(field: "VmRSS:")
+    // The process's peak so far (data, model) and its size now; the high-water mark then restarts,
+    // so that what the steps add is measured by itself (bench/pytorch_bench.py does the same).
+    let setupMB = residentMB(field: "VmRSS:"), loadingPeakMB = peakResidentMB()
+    resetPeakResident()
     for _ in 0..<3 { step() }
     var times = [Double]()
     let bytesBefore = allocatedBytes?(), allocationsBefore = allocationCount?()
@@ -328,12 +339,12 @@ func workload(_ name: String, batch: Int, threads: Int, flopPerImage: Double, _ 
     let bytes: Any = bytesAfter.map { Double($0 - bytesBefore!) / Double(iterations) / 1024 } ?? "null"
     let bufferAllocations = Double(BufferPool.currentStatistics.allocated - buffersBefore) / Double(iterations)
     let median = times.sorted()[times.count / 2]
-    let peak = peakResidentMB()
+    let stepPeak = peakResidentMB()
     emit([("bench", name), ("impl", "swiftgan"), ("batch", batch), ("threads", threads),
           ("img_per_s", Double(batch) / median), ("gflop_per_s", flopPerImage * Double(batch) / median / 1e9),
-          ("peak_rss_mb", peak), ("allocs_per_iter", allocations), ("alloc_kib_per_iter", bytes),
-          // What the steps added to the resident size: the peak less `setup_rss_mb` below.
-          ("step_rss_mb", peak - setupMB),
+          ("peak_rss_mb", max(loadingPeakMB, stepPeak)), ("allocs_per_iter", allocations), ("alloc_kib_per_iter", bytes),
+          // What the steps added to the resident size: their peak less `setup_rss_mb` below.
+          ("step_rss_mb", stepPeak - setupMB),
           // Tensor buffers taken from the system allocator (not the BufferPool) per timed iteration,
           // and the resident size once the model and data were loaded, before the first step.
           ("tensor_buffer_allocs_per_iter", bufferAllocations), ("setup_rss_mb", setupMB),
