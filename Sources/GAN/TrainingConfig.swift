@@ -223,3 +223,13 @@ public struct ConfigError: Error, CustomStringConvertible {
 public enum SwiftGANVersion {
     public static let string = "0.1.0"
 }
+
+extension JSONEncoder {
+    /// The encoder of the files people read (config.json, evaluation.json, --print-config):
+    /// indented, keys sorted, and `/` in paths left as it is.
+    public static func humanReadable() -> JSONEncoder {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+        return encoder
+    }
+}

@@ -72,8 +72,7 @@ public final class TrainingRun {
         }
         let run = TrainingRun(folder: folder, trainer: trainer, log: log, progress: progress)
         try run.createSubdirectories()
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+        let encoder = JSONEncoder.humanReadable()
         try DataFiles.writeAtomically(Array(try encoder.encode(config)), to: folder + "/config.json")
         try DataFiles.writeAtomically([], to: folder + "/metrics.jsonl")
         return run
@@ -123,8 +122,7 @@ public final class TrainingRun {
             try DataFiles.writeAtomically([], to: folder + "/metrics.jsonl")
         }
         if steps != nil || epochs != nil || dataDirectory != nil {
-            let encoder = JSONEncoder()
-            encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+            let encoder = JSONEncoder.humanReadable()
             try DataFiles.writeAtomically(Array(try encoder.encode(config)), to: configPath)
         }
         return run

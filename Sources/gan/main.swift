@@ -215,14 +215,14 @@ struct Train: ParsableCommand {
                 if out != nil && out != folder { throw ConfigError(field: "--out", problem: "contradicts --resume \(folder): a resumed run stays in its folder") }
                 let given = givenConfigurationFlags
                 if !given.isEmpty {
-                    throw ConfigError(field: given.joined(separator: ", "), problem: "cannot change a resumed run: it keeps \(folder)/config.json (only --steps/--epochs extend it); start a new run with --out to change it")
+                    throw ConfigError(field: given.joined(separator: ", "), problem: "cannot change a resumed run: it keeps \(folder)/config.json (--steps/--epochs set a new length, --data-dir a new data folder); start a new run with --out to change it")
                 }
                 run = try TrainingRun.resume(folder: folder, steps: steps, epochs: epochs, dataDirectory: dataDir == nil ? nil : absoluteDataDirectory,
                                              log: log, progress: progress)
             } else {
                 let config = try resolvedConfig()
                 if printConfig {
-                    let e = JSONEncoder(); e.outputFormatting = [.prettyPrinted, .sortedKeys]
+                    let e = JSONEncoder.humanReadable()
                     print(String(decoding: try e.encode(config), as: UTF8.self))
                     return
                 }
@@ -384,7 +384,7 @@ struct Evaluate: ParsableCommand {
                     throw ConfigError(field: "--classifier", problem: "\(classifier) does not exist; train it once with `gan classifier train` (3 epochs over MNIST, minutes)")
                 }
             }
-            let encoder = JSONEncoder(); encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+            let encoder = JSONEncoder.humanReadable()
             var x: Tensor, requested: [Int]?, description: String
             if let folder = runFolder {
                 guard samples == nil else { throw ConfigError(field: "--samples", problem: "contradicts --run: give one source of samples") }

@@ -308,12 +308,9 @@ final class RobustnessTests: XCTestCase {
     /// non-positive ones too; an interpolation grid needs an image model; a resume's new length
     /// must lie ahead of the checkpoint; --data-dir is accepted with --resume and stored absolute.
     func testCommandsOnARunRefuseWhatTheyCannotDo() throws {
-        var c = smallConfig(.toy)
-        c.steps = 4
-        c.checkpointEvery = 4
-        let run = try TrainingRun.start(config: c, folder: temporaryFolder(self), data: data(for: c), log: { _ in })
-        try run.train()
-        let folder = run.folder
+        let folder = temporaryFolder(self) + "/ring8"
+        let trained = try gan(["train", "--model", "toy", "--dataset", "ring8", "--steps", "4", "--checkpoint-every", "4", "--out", folder])
+        XCTAssertEqual(trained.status, 0, trained.output)
         let cases: [([String], String)] = [
             (["sample", "--run", folder, "--count", "99999999999999999", "--out", folder + "/x.npy"], "--count: 99999999999999999 samples of [2] floats would take more than 4 GiB"),
             (["evaluate", "--run", folder, "--count=-3"], "--count: must be positive, got -3"),
@@ -328,6 +325,13 @@ final class RobustnessTests: XCTestCase {
         }
         let config = try String(contentsOfFile: folder + "/config.json", encoding: .utf8)
         XCTAssertTrue(config.contains("\"steps\" : 4"), "a refused resume rewrote config.json:\n\(config)")
+        // A resume may say where the data now lies; config.json keeps it as an absolute path.
+        let resumed = try gan(["train", "--resume", folder, "--steps", "6", "--data-dir", "moved/data"])
+        XCTAssertEqual(resumed.status, 0, resumed.output)
+        let extended = try String(contentsOfFile: folder + "/config.json", encoding: .utf8)
+        let cwd = FileManager.default.currentDirectoryPath
+        XCTAssertTrue(extended.contains("\"steps\" : 6") && extended.contains("\"dataDirectory\" : \"\((cwd as NSString).appendingPathComponent("moved/data"))"),
+                      extended)
         // The 2-D run's evaluation is the mixture's, written as JSON.
         let (status, output) = try gan(["evaluate", "--run", folder, "--count", "200", "--json", folder + "/mixture.json"])
         XCTAssertEqual(status, 0, output)
