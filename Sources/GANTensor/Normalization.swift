@@ -28,7 +28,7 @@ public enum NormalizationKernels {
     ) -> (output: Tensor, statistics: Statistics) {
         checkActivationSlope(activationSlope)
         let (n, c, p) = dimensions(x)
-        checkChannelCount(c, ("weight", weight), ("bias", bias))
+        checkChannelCount(c, "weight", weight); checkChannelCount(c, "bias", bias)
         let channelShape = [c]  // one shape array shared by the three statistics
         let mean = Tensor(uninitializedShape: channelShape), variance = Tensor(uninitializedShape: channelShape)
         let invStd = Tensor(uninitializedShape: channelShape), y = Tensor(uninitializedShape: x.shape)
@@ -68,7 +68,8 @@ public enum NormalizationKernels {
     ) -> (input: Tensor, weight: Tensor, bias: Tensor) {
         require(dy.shape == x.shape, "batchNorm backward: gradient shape \(dy.shape) differs from input shape \(x.shape)")
         let (n, c, p) = dimensions(x)
-        checkChannelCount(c, ("weight", weight), ("mean", s.mean), ("inverse standard deviation", s.inverseStandardDeviation))
+        checkChannelCount(c, "weight", weight); checkChannelCount(c, "mean", s.mean)
+        checkChannelCount(c, "inverse standard deviation", s.inverseStandardDeviation)
         let dx = Tensor(uninitializedShape: x.shape)
         let channelShape = [c]
         let dw = Tensor(uninitializedShape: channelShape), db = Tensor(uninitializedShape: channelShape)
@@ -259,11 +260,10 @@ public enum NormalizationKernels {
     private static func planesPerFloatSum(count: Int) -> Int { max(1, 784 / max(count, 1)) }
 
     /// `(N, C, P)` of a `[N, C]` or `[N, C, H, W]` tensor.
-    /// Requires each given per-channel tensor to hold `c` values (the kernels index them by channel).
-    private static func checkChannelCount(_ c: Int, _ tensors: (String, Tensor?)...) {
-        for case let (name, t?) in tensors {
-            require(t.count == c, "batchNorm: \(name) holds \(t.count) values for \(c) channels")
-        }
+    /// Requires a given per-channel tensor to hold `c` values (the kernels index it by channel).
+    /// One tensor per call: a variadic list would allocate its array on every batch-norm call.
+    private static func checkChannelCount(_ c: Int, _ name: String, _ t: Tensor?) {
+        if let t { require(t.count == c, "batchNorm: \(name) holds \(t.count) values for \(c) channels") }
     }
 
     private static func dimensions(_ x: Tensor) -> (Int, Int, Int) {
