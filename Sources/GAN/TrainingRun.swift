@@ -47,8 +47,18 @@ public final class TrainingRun {
         let qualityCount = trainer.data.mixture == nil ? 1000 : 2500
         qualityNoise = trainer.noise(qualityCount, rng: monitorRNG)
         qualityLabels = trainer.model.isConditional ? (0..<qualityCount).map { $0 % trainer.model.classCount } : nil
-        let realRows = trainer.data.gather(Array(0..<min(64, trainer.data.count)))
-        realDiversity = meanPairwiseDistance(trainer.data.mixture == nil ? trainer.model.pixelRange.toUnit(realRows) : realRows)
+        if trainer.model.isConditional, let labels = trainer.data.labels {
+            // Conditional models: diversity within each class (10 real examples of each, the
+            // first in the data), against the same measure of the fixed-noise grid's rows.
+            var perClass = [Int: [Int]]()
+            for (i, label) in labels.enumerated() where perClass[label, default: []].count < 10 { perClass[label, default: []].append(i) }
+            let indices = perClass.keys.sorted().flatMap { perClass[$0]! }
+            realDiversity = meanWithinClassPairwiseDistance(
+                trainer.model.pixelRange.toUnit(trainer.data.gather(indices)), labels: indices.map { labels[$0] })
+        } else {
+            let realRows = trainer.data.gather(Array(0..<min(64, trainer.data.count)))
+            realDiversity = meanPairwiseDistance(trainer.data.mixture == nil ? trainer.model.pixelRange.toUnit(realRows) : realRows)
+        }
     }
 
     /// Starts a new run in `folder`, which must not hold another run. Checks the folder is
@@ -199,7 +209,7 @@ public final class TrainingRun {
             }
             if t.step % config.logEvery == 0 || t.step == t.totalSteps {
                 var record = MetricsRecord(step: t.step, epoch: t.data.epoch, mean: accumulator.take(), seconds: elapsed)
-                record.diversity = meanPairwiseDistance(t.sample(z: fixedNoise.slice(axis: 0, start: 0, length: 64), labels: fixedLabels.map { Array($0.prefix(64)) }))
+                record.diversity = sampleDiversity()
                 record.realDiversity = realDiversity
                 let raised = alarms.check(record)
                 record.alarms = raised.map(\.kind.rawValue)
@@ -249,6 +259,16 @@ public final class TrainingRun {
             PlotPanel(title: "D accuracy", series: [series("real", 4, \.accuracyReal), series("fake", 5, \.accuracyFake)], yRange: 0...1),
         ]
         try LinePlot.writePNG(panels: panels, path: folder + "/curves.png")
+    }
+
+    /// The diversity of fixed-noise samples that the mode-collapse alarm compares with
+    /// `realDiversity`: for conditional models within each class (the whole grid, 10 per class),
+    /// otherwise among the first 64.
+    func sampleDiversity() -> Float {
+        if let labels = fixedLabels {
+            return meanWithinClassPairwiseDistance(trainer.sample(z: fixedNoise, labels: labels), labels: labels)
+        }
+        return meanPairwiseDistance(trainer.sample(z: fixedNoise.slice(axis: 0, start: 0, length: 64), labels: nil))
     }
 
     /// The fixed-noise grid (one row per class for conditional models; a scatter for 2-D data).

@@ -65,4 +65,19 @@ final class MonitorTests: XCTestCase {
         XCTAssertEqual(kinds(n.check(record())), [])
         XCTAssertEqual(kinds(n.check(low)), [.modeCollapse])
     }
+
+    /// Within-class diversity: a generator that draws one image per label scores 0 however far
+    /// apart its classes are (the overall measure, which missed a collapsed cgan, does not), and
+    /// varied rows score the mean of each class's own mean pairwise distance.
+    func testWithinClassDiversitySeesOneImagePerLabel() {
+        // Two classes, two rows each: class 0 at (0, 0) twice, class 1 at (10, 0) twice.
+        let collapsed = Tensor(shape: [4, 2], values: [0, 0, 10, 0, 0, 0, 10, 0])
+        let labels = [0, 1, 0, 1]
+        XCTAssertEqual(meanWithinClassPairwiseDistance(collapsed, labels: labels), 0)
+        XCTAssertGreaterThan(meanPairwiseDistance(collapsed), 6)
+        // Class 0 rows 3 apart, class 1 rows 4 apart; a lone class-2 row is skipped.
+        let varied = Tensor(shape: [5, 2], values: [0, 0, 10, 0, 3, 0, 10, 4, 50, 50])
+        XCTAssertEqual(meanWithinClassPairwiseDistance(varied, labels: [0, 1, 0, 1, 2]), 3.5, accuracy: 1e-6)
+        XCTAssertEqual(meanPairwiseDistance(varied, rows: [1, 3]), 4, accuracy: 1e-6)
+    }
 }
