@@ -12,7 +12,7 @@ variants measure what a tuned user would change: --fused (Adam/SGD with fused=Tr
 --freeze-d (D's parameters stop requiring gradients during the G step, as SwiftGAN's G step asks
 for G's parameters only).
 """
-import argparse, ctypes, gzip, json, math, os, time
+import argparse, contextlib, ctypes, gzip, json, math, os, time
 
 import numpy as np
 import torch
@@ -106,16 +106,14 @@ def timed(step, batch, flop_per_image):
                       "alloc_kib_per_iter": kib, "torch": torch.__version__, "variant": variant}), flush=True)
 
 
+@contextlib.contextmanager
 def frozen(module):
     """A context in which `module`'s parameters require no gradient (--freeze-d), else nothing."""
-    class Frozen:
-        def __enter__(self):
-            if a.freeze_d:
-                for prm in module.parameters(): prm.requires_grad_(False)
-        def __exit__(self, *_):
-            if a.freeze_d:
-                for prm in module.parameters(): prm.requires_grad_(True)
-    return Frozen()
+    for prm in module.parameters(): prm.requires_grad_(not a.freeze_d)
+    try:
+        yield
+    finally:
+        for prm in module.parameters(): prm.requires_grad_(True)
 
 
 bce = nn.BCEWithLogitsLoss()

@@ -8,6 +8,8 @@ public final class TrainedGenerator {
     public let step: Int
     /// The shape of one sample (`[C, H, W]` for images, `[2]` for 2-D data).
     public let sampleShape: [Int]
+    /// Whether the samples are images (else 2-D points, kept in the data's own coordinates).
+    public var makesImages: Bool { sampleShape.count == 3 }
 
     /// The most bytes of samples one command generates (4 GiB, a million MNIST samples and more).
     public static let maximumSampleBytes = 4 << 30
@@ -66,6 +68,6 @@ public final class TrainedGenerator {
     /// Samples in [0, 1] from noise `z` (and labels for conditional models), in batches.
     public func generate(z: Tensor, labels: [Int]?, batchSize: Int = 500) -> Tensor {
         let x = model.generate(z, labels: labels, batchSize: batchSize)
-        return config.datasetKind == "ring8" || config.datasetKind == "grid25" ? x : model.pixelRange.toUnit(x)
+        return makesImages ? model.pixelRange.toUnit(x) : x
     }
 }

@@ -51,7 +51,10 @@ public final class TrainingRun {
             // Conditional models: diversity within each class (10 real examples of each, the
             // first in the data), against the same measure of the fixed-noise grid's rows.
             var perClass = [Int: [Int]]()
-            for (i, label) in labels.enumerated() where perClass[label, default: []].count < 10 { perClass[label, default: []].append(i) }
+            for (i, label) in labels.enumerated() where perClass[label, default: []].count < 10 {
+                perClass[label, default: []].append(i)
+                if perClass.count == trainer.model.classCount && perClass.values.allSatisfy({ $0.count == 10 }) { break }
+            }
             let indices = perClass.keys.sorted().flatMap { perClass[$0]! }
             realDiversity = meanWithinClassPairwiseDistance(
                 trainer.model.pixelRange.toUnit(trainer.data.gather(indices)), labels: indices.map { labels[$0] })

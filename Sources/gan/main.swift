@@ -256,7 +256,7 @@ struct Sample: ParsableCommand {
             guard out.hasSuffix(".npy") || out.hasSuffix(".png") else { throw ConfigError(field: "--out", problem: "expected a .npy or .png path, got \(out)") }
             let g = try TrainedGenerator(run: runFolder, checkpoint: checkpoint)
             try g.checkSampleCount(count, flag: "--count")
-            if out.hasSuffix(".png") && g.sampleShape.count != 3 {
+            if out.hasSuffix(".png") && !g.makesImages {
                 throw ConfigError(field: "--out", problem: "PNG output needs image samples; use .npy for 2-D data")
             }
             var labels: [Int]?
@@ -296,7 +296,7 @@ struct Interpolate: ParsableCommand {
             guard ["linear", "spherical"].contains(path) else { throw ConfigError(field: "--path", problem: "expected linear or spherical, got \(path)") }
             guard out.hasSuffix(".png") else { throw ConfigError(field: "--out", problem: "expected a .png path (the grid is a PNG), got \(out)") }
             let g = try TrainedGenerator(run: runFolder, checkpoint: checkpoint)
-            guard g.sampleShape.count == 3 else { throw ConfigError(field: "--run", problem: "interpolation grids need an image model; \(runFolder) makes 2-D points") }
+            guard g.makesImages else { throw ConfigError(field: "--run", problem: "interpolation grids need an image model; \(runFolder) makes 2-D points") }
             let (points, overflow) = rows.multipliedReportingOverflow(by: g.model.isConditional ? g.model.classCount : steps)
             try g.checkSampleCount(overflow ? .max : points, flag: "--rows × --steps")
             let rng = RandomGenerator(seed: seed)
