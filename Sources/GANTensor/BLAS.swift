@@ -124,14 +124,31 @@ public enum BLAS {
         b: UnsafePointer<Float>, ldb: Int,
         beta: Float = 0, c: UnsafeMutablePointer<Float>, ldc: Int
     ) {
-        if m == 0 || n == 0 { return }
+        gemmBatch(count: 1, transposeA: transposeA, transposeB: transposeB, m: m, n: n, k: k, alpha: alpha,
+                  a: a, lda: lda, strideA: 0, b: b, ldb: ldb, strideB: 0, beta: beta, c: c, ldc: ldc, strideC: 0)
+    }
+
+    /// `count` products of one shape, `C_i = alpha · op(A_i) · op(B_i) + beta · C_i` with
+    /// `A_i = a + i·strideA`, `B_i = b + i·strideB`, `C_i = c + i·strideC` (row-major, as in
+    /// ``gemm(transposeA:transposeB:m:n:k:alpha:a:lda:b:ldb:beta:c:ldc:)``). Each product is cut
+    /// into the same blocks, and all blocks of all products run in one parallel loop: one
+    /// hand-off to the workers instead of one per product (Winograd's 9 products per chunk).
+    public static func gemmBatch(
+        count: Int, transposeA: Bool, transposeB: Bool, m: Int, n: Int, k: Int, alpha: Float = 1,
+        a: UnsafePointer<Float>, lda: Int, strideA: Int, b: UnsafePointer<Float>, ldb: Int, strideB: Int,
+        beta: Float = 0, c: UnsafeMutablePointer<Float>, ldc: Int, strideC: Int
+    ) {
+        if m == 0 || n == 0 || count == 0 { return }
         if k == 0 {
-            for i in 0..<m { for j in 0..<n { c[i * ldc + j] = beta == 0 ? 0 : beta * c[i * ldc + j] } }
+            for p in 0..<count {
+                let cp = c + p * strideC
+                for i in 0..<m { for j in 0..<n { cp[i * ldc + j] = beta == 0 ? 0 : beta * cp[i * ldc + j] } }
+            }
             return
         }
         _ = singleThreaded
         let blocks = blockCount(m: m, n: n, k: k)
-        if blocks == 1 {
+        if blocks == 1 && count == 1 {
             sgemm(transposeA, transposeB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
             return
         }
@@ -141,9 +158,10 @@ public enum BLAS {
         let block = ((extent + blocks - 1) / blocks + 15) / 16 * 16
         // Block `index` on thread `index mod threadCount`. (A closure literal, not one held in a
         // local: a local closure's context went to the heap, one allocation per product.)
-        Parallel.perform(blocks) { index in
-            let start = index * block, end = min(extent, start + block)
+        Parallel.perform(count * blocks) { index in
+            let p = index / blocks, start = (index % blocks) * block, end = min(extent, start + block)
             guard start < end else { return }
+            let a = a + p * strideA, b = b + p * strideB, c = c + p * strideC
             if splitColumns {
                 // C[:, start..<end] = op(A) · op(B)[:, start..<end]
                 let bBlock = transposeB ? b + start * ldb : b + start

@@ -41,6 +41,50 @@ final class BLASTests: XCTestCase {
         }
     }
 
+    /// A batch of products with gaps between the matrices (split into blocks, ragged last block,
+    /// every transpose, β = 0 and 1) equals the same products made one at a time, bit for bit,
+    /// whatever the thread count, and the Double reference; the gaps are left untouched.
+    func testBatchedProductsMatchSingleProducts() {
+        BLAS.forEachLinkedLibrary { library in
+            let saved = Parallel.threadCount
+            defer { Parallel.threadCount = saved }
+            let rng = RandomGenerator(seed: 6)
+            let (count, m, n, k) = (3, 45, 133, 400), gap = 5
+            for ta in [false, true] { for tb in [false, true] { for beta: Float in [0, 1] {
+                let a = rng.normal([count, m * k + gap]), b = rng.normal([count, k * n + gap])
+                let start = rng.normal([count, m * n + gap])
+                let (lda, ldb) = (ta ? m : k, tb ? k : n)
+                var batched = start
+                for threads in [1, 3] {
+                    Parallel.threadCount = threads
+                    var c = start
+                    a.withUnsafeBufferPointer { a in b.withUnsafeBufferPointer { b in c.withUnsafeMutableBufferPointer { c in
+                        BLAS.gemmBatch(count: count, transposeA: ta, transposeB: tb, m: m, n: n, k: k,
+                                       a: a.baseAddress!, lda: lda, strideA: m * k + gap, b: b.baseAddress!, ldb: ldb,
+                                       strideB: k * n + gap, beta: beta, c: c.baseAddress!, ldc: n, strideC: m * n + gap)
+                    } } }
+                    if threads == 1 { batched = c } else { XCTAssertEqual(c, batched, "\(library), threads differ") }
+                }
+                for p in 0..<count {
+                    let ap = Tensor(shape: ta ? [k, m] : [m, k], values: Array(a.scalars[p * (m * k + gap)..<p * (m * k + gap) + m * k]))
+                    let bp = Tensor(shape: tb ? [n, k] : [k, n], values: Array(b.scalars[p * (k * n + gap)..<p * (k * n + gap) + k * n]))
+                    let cOffset = p * (m * n + gap)
+                    var single = Array(start.scalars[cOffset..<cOffset + m * n])
+                    ap.withUnsafeBufferPointer { a in bp.withUnsafeBufferPointer { b in single.withUnsafeMutableBufferPointer { c in
+                        BLAS.gemm(transposeA: ta, transposeB: tb, m: m, n: n, k: k, a: a.baseAddress!, lda: lda,
+                                  b: b.baseAddress!, ldb: ldb, beta: beta, c: c.baseAddress!, ldc: n)
+                    } } }
+                    let got = Array(batched.scalars[cOffset..<cOffset + m * n])
+                    XCTAssertEqual(got, single, "\(library) product \(p) ta \(ta) tb \(tb) beta \(beta)")
+                    var expected = naive(ap, bp, ta, tb).scalars
+                    if beta == 1 { for i in expected.indices { expected[i] += start.scalars[cOffset + i] } }
+                    assertCloseTensor(Tensor(shape: [m, n], values: got), Tensor(shape: [m, n], values: expected), tolerance: 1e-3)
+                    XCTAssertEqual(batched.scalars[cOffset + m * n..<cOffset + m * n + gap], start.scalars[cOffset + m * n..<cOffset + m * n + gap])
+                }
+            } } }
+        }
+    }
+
     /// The bias-fused product (β = 1) equals the product plus the row in every row, split or
     /// not, with each library.
     func testMatmulAddingRow() {
