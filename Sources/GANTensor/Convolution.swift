@@ -73,6 +73,14 @@ public enum ConvolutionKernels {
     nonisolated(unsafe) public static var useOneDNN =
         ProcessInfo.processInfo.environment["SWIFTGAN_CONVOLUTION"] != "im2col"
 
+    /// Whether 4×4 stride-2 layers Winograd takes run on it (``WinogradConvolution``), ahead of
+    /// oneDNN and im2col. On by default; `SWIFTGAN_CONVOLUTION=onednn` or `=im2col` turns it off,
+    /// and tests and `gan-bench kernels` switch it to compare kernels.
+    nonisolated(unsafe) public static var useWinograd: Bool = {
+        let choice = ProcessInfo.processInfo.environment["SWIFTGAN_CONVOLUTION"]
+        return choice != "im2col" && choice != "onednn"
+    }()
+
     /// What runs each pass of `g`: oneDNN's implementation name ("jit:avx512_core", …) or
     /// "im2col+gemm".
     public static func implementation(of g: Conv2dGeometry) -> (forward: String, backwardInput: String, backwardWeight: String) {
@@ -81,7 +89,8 @@ public enum ConvolutionKernels {
 
     /// What runs one pass of `g` (see ``implementation(of:)``).
     static func implementation(_ pass: ConvolutionPass, of g: Conv2dGeometry) -> String {
-        oneDNNImplementation(pass, g) ?? "im2col+gemm"
+        if WinogradConvolution.takes(g) { return "winograd" }
+        return oneDNNImplementation(pass, g) ?? "im2col+gemm"
     }
 
     /// Images per chunk for geometry `g`.
@@ -118,7 +127,7 @@ public enum ConvolutionKernels {
     /// Where oneDNN runs `g`, a new ``ConvertedOperands`` for one application of the layer, to
     /// hand to each of its passes; nil where im2col + GEMM runs it (nothing is converted).
     public static func convertedOperands(for g: Conv2dGeometry) -> ConvertedOperands? {
-        oneDNNRuns(g) ? ConvertedOperands() : nil
+        !WinogradConvolution.takes(g) && oneDNNRuns(g) ? ConvertedOperands() : nil
     }
 
     /// `y[n, oc, oh, ow] = Σ_{c,i,j} w[oc, c, i, j] · x[n, c, oh·s−p+i, ow·s−p+j]`.
@@ -130,6 +139,10 @@ public enum ConvolutionKernels {
     ) -> Tensor {
         checkInput(x.shape, "input", g); checkWeight(w.shape, g)
         let y = Tensor(uninitializedShape: g.outputShape)
+        if WinogradConvolution.takes(g) {
+            WinogradConvolution.forward(x.pointer, w.pointer, g, into: y.storage.pointer)
+            return y
+        }
         if runOneDNNConvolution(.forward, g, x, w, y.storage.pointer, operands: operands) { return y }
         if g.isFullyConnected {
             // y[N, OC] = x[N, CKK] · w[OC, CKK]ᵀ
@@ -159,6 +172,10 @@ public enum ConvolutionKernels {
     ) -> Tensor {
         checkOutput(dy.shape, "output gradient", g); checkWeight(w.shape, g)
         let dx = Tensor(uninitializedShape: g.inputShape)
+        if WinogradConvolution.takes(g) {
+            WinogradConvolution.backwardInput(dy.pointer, w.pointer, g, into: dx.storage.pointer)
+            return dx
+        }
         if runOneDNNConvolution(.backwardInput, g, dy, w, dx.storage.pointer, operands: operands) { return dx }
         if g.isFullyConnected {
             // dx[N, CKK] = dy[N, OC] · w[OC, CKK]
@@ -189,6 +206,10 @@ public enum ConvolutionKernels {
     ) -> Tensor {
         checkInput(x.shape, "input", g); checkOutput(dy.shape, "output gradient", g)
         let dw = Tensor(uninitializedShape: g.weightShape)
+        if WinogradConvolution.takes(g) {
+            WinogradConvolution.backwardWeight(x.pointer, dy.pointer, g, into: dw.storage.pointer)
+            return dw
+        }
         if runOneDNNConvolution(.backwardWeight, g, x, dy, dw.storage.pointer, operands: operands) { return dw }
         if g.isFullyConnected {
             // dw[OC, CKK] = dy[N, OC]ᵀ · x[N, CKK]

@@ -102,3 +102,8 @@ public func sharedMNISTDirectory() -> String? {
     ].compactMap { $0 }
     return candidates.first { FileManager.default.fileExists(atPath: $0 + "/train-images-idx3-ubyte.gz") }
 }
+
+/// The triples `(a[i], b[i], c[i])` of three arrays, as far as the shortest reaches.
+public func zip3<A, B, C>(_ a: [A], _ b: [B], _ c: [C]) -> [(A, B, C)] {
+    (0..<min(a.count, b.count, c.count)).map { (a[$0], b[$0], c[$0]) }
+}

@@ -154,6 +154,10 @@ func kernels(threads: Int) {
         // For a transposed layer, its forward is the convolution's input gradient and vice versa.
         // (pass, the kernel that runs it, body)
         let names = ConvolutionKernels.implementation(of: g)
+        let useWinograd = ConvolutionKernels.useWinograd, useOneDNN = ConvolutionKernels.useOneDNN
+        ConvolutionKernels.useWinograd = false
+        let oneDNNNames = ConvolutionKernels.implementation(of: g)
+        ConvolutionKernels.useWinograd = useWinograd
         let passes: [(String, String, () -> Void)] = [
             ("conv_forward", names.forward, { _ = ConvolutionKernels.conv2dForward(input: x, weight: w, geometry: g) }),
             ("conv_backward_input", names.backwardInput,
@@ -161,25 +165,39 @@ func kernels(threads: Int) {
             ("conv_backward_weight", names.backwardWeight,
              { _ = ConvolutionKernels.conv2dBackwardWeight(input: x, outputGradient: dy, geometry: g) }),
         ]
-        for (pass, chosen, body) in passes {
+        for (index, (pass, chosen, body)) in passes.enumerated() {
             let label: String
             if transposed {
                 label = pass == "conv_forward" ? "backward_input" : pass == "conv_backward_input" ? "forward" : "backward_weight"
             } else {
                 label = String(pass.dropFirst("conv_".count))
             }
-            // Where oneDNN runs the pass, im2col + GEMM is timed beside it, alternating.
-            let kernels = chosen == "im2col+gemm" ? [chosen] : [chosen, "im2col+gemm"]
+            // Where Winograd or oneDNN runs the pass, the kernels below it are timed beside it, alternating.
+            let oneDNNName = [oneDNNNames.forward, oneDNNNames.backwardInput, oneDNNNames.backwardWeight][index]
+            var kernels = [chosen]
+            if chosen == "winograd" && oneDNNName != "im2col+gemm" { kernels.append(oneDNNName) }
+            if chosen != "im2col+gemm" { kernels.append("im2col+gemm") }
             let bodies = kernels.map { kernel in
-                { ConvolutionKernels.useOneDNN = kernel != "im2col+gemm"; body() }
+                {
+                    ConvolutionKernels.useWinograd = kernel == "winograd"
+                    ConvolutionKernels.useOneDNN = kernel != "im2col+gemm"
+                    body()
+                }
             }
-            let useOneDNN = ConvolutionKernels.useOneDNN
             let times = measureAlternating(bodies)
+            ConvolutionKernels.useWinograd = useWinograd
             ConvolutionKernels.useOneDNN = useOneDNN
-            for (kernel, t) in zip(kernels, times) {
+            func report(_ kernel: String, _ t: Double, _ more: [(String, Any)] = []) {
                 emit([("bench", transposed ? "conv_transpose2d" : "conv2d"), ("layer", name), ("pass", label),
                       ("batch", batch), ("threads", threads), ("ms", t * 1e3), ("gflop_per_s", flops / t / 1e9),
-                      ("fraction_of_sgemm", flops / t / 1e9 / ceiling), ("kernel", kernel), ("chosen", kernel == chosen)])
+                      ("fraction_of_sgemm", flops / t / 1e9 / ceiling), ("kernel", kernel), ("chosen", kernel == chosen)] + more)
+            }
+            for (kernel, t) in zip(kernels, times) { report(kernel, t) }
+            // Winograd's products on each linked BLAS library, alternating.
+            if chosen == "winograd" && BLAS.linkedLibraries.count > 1 {
+                for (library, blasKernels, t) in measureEachLibrary(body) {
+                    report("winograd", t, [("blas_kernels", blasKernels), ("blas_chosen", library == BLAS.library)])
+                }
             }
         }
     }

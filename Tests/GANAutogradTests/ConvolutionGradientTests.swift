@@ -82,8 +82,9 @@ final class ConvolutionGradientTests: XCTestCase {
     /// `compute` through oneDNN's kernels and again through im2col + GEMM: each of its tensors
     /// must agree within 1e-3 (the switch is restored afterwards).
     private func assertOneDNNMatchesIm2col(_ compute: () -> [Tensor], file: StaticString = #filePath, line: UInt = #line) {
-        let saved = ConvolutionKernels.useOneDNN
-        defer { ConvolutionKernels.useOneDNN = saved }
+        let saved = (ConvolutionKernels.useOneDNN, ConvolutionKernels.useWinograd)
+        defer { (ConvolutionKernels.useOneDNN, ConvolutionKernels.useWinograd) = saved }
+        ConvolutionKernels.useWinograd = false
         ConvolutionKernels.useOneDNN = true
         let viaOneDNN = compute()
         ConvolutionKernels.useOneDNN = false
@@ -123,6 +124,28 @@ final class ConvolutionGradientTests: XCTestCase {
             assertGradientsMatchFiniteDifferences(wrt: [y, w], "convTranspose2d, oneDNN \(useOneDNN)") {
                 convTranspose2d(y, weight: w, stride: (2, 1), padding: (1, 0))
             }
+        }
+    }
+
+    /// 4×4 stride-2 layers with 16 channels or more on even inputs run on Winograd F(2×2, 2×2):
+    /// the finite-difference check through its three passes, for a convolution (outputs 3×2, so
+    /// the last tiles are half used) and for the transposed layer that runs them in other roles.
+    /// The layer is linear in each input, so central differences are exact for any ε; ε = 0.01
+    /// keeps Float rounding of the 256-term sums out of the difference quotient.
+    func testWinogradConvolutionGradients() {
+        let g = Conv2dGeometry(batch: 2, inChannels: 16, inHeight: 6, inWidth: 4, outChannels: 17,
+                               kernel: (4, 4), stride: (2, 2), padding: (1, 1))
+        let saved = ConvolutionKernels.useWinograd
+        defer { ConvolutionKernels.useWinograd = saved }
+        ConvolutionKernels.useWinograd = true
+        XCTAssertEqual(ConvolutionKernels.implementation(of: g).backwardWeight, "winograd")
+        let x = randomVariable(g.inputShape, seed: 51), w = randomVariable(g.weightShape, seed: 52)
+        assertGradientsMatchFiniteDifferences(wrt: [x, w], epsilon: 1e-2, "conv2d on Winograd") {
+            conv2d(x, weight: w, stride: (2, 2), padding: (1, 1))
+        }
+        let y = randomVariable(g.outputShape, seed: 53)
+        assertGradientsMatchFiniteDifferences(wrt: [y, w], epsilon: 1e-2, "convTranspose2d on Winograd") {
+            convTranspose2d(y, weight: w, stride: (2, 2), padding: (1, 1))
         }
     }
 
