@@ -219,9 +219,11 @@ enum WinogradConvolution {
         Parallel.forRanges(images.count * groups, costPerElement: 8 * 4 * 9 * t.tilesPerImage) { tasks in
             BufferPool.withScratch(floats: 8 * layout.count) { buffer in
                 let plane = UnsafeMutableRawPointer(buffer).bindMemory(to: Lanes.self, capacity: layout.count)
+                // The padding entries stay 0: every task writes the same pixel entries.
+                plane.update(repeating: Lanes(), count: layout.count)
                 for task in tasks {
                     let n = task / groups, c0 = (task % groups) * 8, lanes = min(8, t.channels - c0)
-                    layout.gather(x + ((images.lowerBound + n) * t.channels + c0) * t.inHeight * t.inWidth, lanes: lanes, into: buffer)
+                    layout.gather(x + ((images.lowerBound + n) * t.channels + c0) * t.inHeight * t.inWidth, lanes: lanes, into: plane)
                     for phase in 0..<4 {
                         let p = phase >> 1, q = phase & 1
                         let out = v + n * t.tilesPerImage * cp + phase * t.channels + c0
@@ -283,7 +285,7 @@ enum WinogradConvolution {
                             }
                         }
                     }
-                    layout.scatter(buffer, lanes: lanes, into: dx + ((images.lowerBound + n) * t.channels + c0) * t.inHeight * t.inWidth)
+                    layout.scatter(plane, lanes: lanes, into: dx + ((images.lowerBound + n) * t.channels + c0) * t.inHeight * t.inWidth)
                 }
             }
         }
@@ -312,7 +314,7 @@ enum WinogradConvolution {
                             row1[2 * tj] = r10 + r20; row1[2 * tj + 1] = r11 + r21
                         }
                     }
-                    layout.scatter(buffer, lanes: lanes, into: y + ((images.lowerBound + n) * kk + k0) * t.outHeight * t.outWidth)
+                    layout.scatter(plane, lanes: lanes, into: y + ((images.lowerBound + n) * kk + k0) * t.outHeight * t.outWidth)
                 }
             }
         }
@@ -326,9 +328,11 @@ enum WinogradConvolution {
         Parallel.forRanges(images.count * groups, costPerElement: 8 * 9 * t.tilesPerImage) { tasks in
             BufferPool.withScratch(floats: 8 * layout.count) { buffer in
                 let plane = UnsafeMutableRawPointer(buffer).bindMemory(to: Lanes.self, capacity: layout.count)
+                // The grid past OH and OW stays 0: every task writes the same entries.
+                plane.update(repeating: Lanes(), count: layout.count)
                 for task in tasks {
                     let n = task / groups, k0 = (task % groups) * 8, lanes = min(8, kk - k0)
-                    layout.gather(dy + ((images.lowerBound + n) * kk + k0) * t.outHeight * t.outWidth, lanes: lanes, into: buffer)
+                    layout.gather(dy + ((images.lowerBound + n) * kk + k0) * t.outHeight * t.outWidth, lanes: lanes, into: plane)
                     let out = m + n * t.tilesPerImage * kk + k0
                     for ti in 0..<t.tileRows {
                         let row0 = plane + 2 * ti * layout.width, row1 = row0 + layout.width
@@ -385,24 +389,20 @@ enum WinogradConvolution {
         @inline(__always)
         func entry(_ iy: Int, _ ix: Int) -> Int { run(residue: (ix + 1) & 3, row: iy + 1) + (ix + 1) >> 2 }
 
-        /// planes [lanes, H, W] → this layout, as floats (8 per entry); padding and unused lanes zeroed.
-        func gather(_ planes: UnsafePointer<Float>, lanes: Int, into layout: UnsafeMutablePointer<Float>) {
-            layout.update(repeating: 0, count: 8 * count)
-            for l in 0..<lanes {
-                let plane = planes + l * height * width
-                for iy in 0..<height {
-                    for ix in 0..<width { layout[8 * entry(iy, ix) + l] = plane[iy * width + ix] }
-                }
+        /// planes [lanes, H, W] → this layout's pixel entries (the padding entries are not
+        /// written, and lanes past `lanes` hold anything).
+        func gather(_ planes: UnsafePointer<Float>, lanes: Int, into layout: UnsafeMutablePointer<Lanes>) {
+            for iy in 0..<height {
+                let row = planes + iy * width
+                for ix in 0..<width { layout[entry(iy, ix)] = WinogradConvolution.gather(row + ix, stride: height * width, lanes) }
             }
         }
 
-        /// This layout → planes [lanes, H, W] (padding and unused lanes dropped).
-        func scatter(_ layout: UnsafePointer<Float>, lanes: Int, into planes: UnsafeMutablePointer<Float>) {
-            for l in 0..<lanes {
-                let plane = planes + l * height * width
-                for iy in 0..<height {
-                    for ix in 0..<width { plane[iy * width + ix] = layout[8 * entry(iy, ix) + l] }
-                }
+        /// This layout's pixel entries → planes [lanes, H, W].
+        func scatter(_ layout: UnsafePointer<Lanes>, lanes: Int, into planes: UnsafeMutablePointer<Float>) {
+            for iy in 0..<height {
+                let row = planes + iy * width
+                for ix in 0..<width { WinogradConvolution.scatter(layout[entry(iy, ix)], row + ix, stride: height * width, lanes) }
             }
         }
     }
@@ -417,25 +417,39 @@ enum WinogradConvolution {
             height = 2 * t.tileRows; width = 2 * t.tileColumns; outHeight = t.outHeight; outWidth = t.outWidth
         }
 
-        /// planes [lanes, OH, OW] → this layout, as floats (8 per entry); the grid past OH, OW and unused lanes zeroed.
-        func gather(_ planes: UnsafePointer<Float>, lanes: Int, into layout: UnsafeMutablePointer<Float>) {
-            layout.update(repeating: 0, count: 8 * count)
-            for l in 0..<lanes {
-                let plane = planes + l * outHeight * outWidth
-                for i in 0..<outHeight {
-                    for j in 0..<outWidth { layout[8 * (i * width + j) + l] = plane[i * outWidth + j] }
-                }
+        /// planes [lanes, OH, OW] → this layout's entries within OH × OW (the rest are not
+        /// written, and lanes past `lanes` hold anything).
+        func gather(_ planes: UnsafePointer<Float>, lanes: Int, into layout: UnsafeMutablePointer<Lanes>) {
+            for i in 0..<outHeight {
+                let row = planes + i * outWidth
+                for j in 0..<outWidth { layout[i * width + j] = WinogradConvolution.gather(row + j, stride: outHeight * outWidth, lanes) }
             }
         }
 
-        /// This layout → planes [lanes, OH, OW] (the grid past OH, OW and unused lanes dropped).
-        func scatter(_ layout: UnsafePointer<Float>, lanes: Int, into planes: UnsafeMutablePointer<Float>) {
-            for l in 0..<lanes {
-                let plane = planes + l * outHeight * outWidth
-                for i in 0..<outHeight {
-                    for j in 0..<outWidth { plane[i * outWidth + j] = layout[8 * (i * width + j) + l] }
-                }
+        /// This layout's entries within OH × OW → planes [lanes, OH, OW].
+        func scatter(_ layout: UnsafePointer<Lanes>, lanes: Int, into planes: UnsafeMutablePointer<Float>) {
+            for i in 0..<outHeight {
+                let row = planes + i * outWidth
+                for j in 0..<outWidth { WinogradConvolution.scatter(layout[i * width + j], row + j, stride: outHeight * outWidth, lanes) }
             }
         }
+    }
+
+    /// `p[0], p[stride], …, p[(lanes − 1)·stride]` in lanes 0 ..< lanes (the same pixel of
+    /// consecutive planes; lanes past `lanes` are 0).
+    @inline(__always)
+    static func gather(_ p: UnsafePointer<Float>, stride: Int, _ lanes: Int) -> Lanes {
+        if lanes == 8 {
+            return Lanes(p[0], p[stride], p[2 * stride], p[3 * stride], p[4 * stride], p[5 * stride], p[6 * stride], p[7 * stride])
+        }
+        var value = Lanes()
+        for l in 0..<lanes { value[l] = p[l * stride] }
+        return value
+    }
+
+    /// Lanes 0 ..< lanes of `value` to `p[0], p[stride], …`.
+    @inline(__always)
+    static func scatter(_ value: Lanes, _ p: UnsafeMutablePointer<Float>, stride: Int, _ lanes: Int) {
+        for l in 0..<lanes { p[l * stride] = value[l] }
     }
 }
