@@ -39,9 +39,13 @@ import Foundation
 /// Rounding differs from a direct convolution by a few units in the last place of the terms
 /// (the transforms add before they multiply); tests hold the three passes to the direct kernels.
 enum WinogradConvolution {
-    /// Floats of one chunk's transformed input tiles `V` (9 × T × 4C); chunks of images are cut
-    /// to stay near it so that the 9 products read what the transform just wrote from cache.
-    nonisolated(unsafe) static var tileBudget = 1 << 20
+    /// Floats of one chunk's transformed input tiles `V` (9 × T × 4C, 16 MiB); chunks of images
+    /// are cut to stay near it. With it (and 2 blocks per product, see ``BLAS/gemmBatch``) the
+    /// dcgan28 step ran at 293 img/s against 282 with 4 MiB (and 4 blocks), means of four
+    /// alternating rounds, and made 775 heap allocations against 1,678: fewer, larger products,
+    /// and oneDNN's sgemm allocates its packing buffers on every call. Tests lower it to force
+    /// one image per chunk.
+    nonisolated(unsafe) static var tileBudget = 1 << 22
 
     /// True for a 4×4 kernel, stride 2, padding 1, even input height and width and at least 16
     /// channels on both sides (narrower layers have too little work per tile to pay for the

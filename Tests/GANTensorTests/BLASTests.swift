@@ -41,9 +41,10 @@ final class BLASTests: XCTestCase {
         }
     }
 
-    /// A batch of products with gaps between the matrices (split into blocks, ragged last block,
-    /// every transpose, β = 0 and 1) equals the same products made one at a time, bit for bit,
-    /// whatever the thread count, and the Double reference; the gaps are left untouched.
+    /// A batch of products with gaps between the matrices (each split into 2 blocks, the last
+    /// ragged, as `gemm` splits a lone one of this size; every transpose; β = 0 and 1) equals the
+    /// same products made one at a time, bit for bit, whatever the thread count, and the Double
+    /// reference; the gaps are left untouched.
     func testBatchedProductsMatchSingleProducts() {
         BLAS.forEachLinkedLibrary { library in
             let saved = Parallel.threadCount
