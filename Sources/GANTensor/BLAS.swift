@@ -48,6 +48,34 @@ public enum BLAS {
         #endif
     }()
 
+    /// The library of batched products (``gemmBatch(count:transposeA:transposeB:m:n:k:alpha:a:lda:strideA:b:ldb:strideB:beta:c:ldc:strideC:)``,
+    /// Winograd's 9 per chunk of images): OpenBLAS where ``library`` is oneDNN running AVX2
+    /// kernels, else ``library``. oneDNN's sgemm allocates its packing buffers on every call, and
+    /// Winograd makes 18 calls per chunk; on the AVX2-only EPYC the dcgan28 step was level on the
+    /// two (two ABBA quadruples, sums 566 / 534 img/s on oneDNN against 582 / 533 on OpenBLAS)
+    /// while OpenBLAS took its heap allocations from 775 to 564 per step and its requested bytes
+    /// from 3.4 MiB to 55 KiB. Where oneDNN runs AVX-512 and OpenBLAS AVX2 (pinned to Haswell),
+    /// oneDNN's products are 1.5–2× faster, so it keeps them. `SWIFTGAN_GEMM` sets both libraries.
+    nonisolated(unsafe) public static var batchLibrary: Library = {
+        #if canImport(Accelerate)
+        return .accelerate
+        #else
+        if ProcessInfo.processInfo.environment["SWIFTGAN_GEMM"] != nil { return library }
+        return library == .oneDNN && !oneDNNInstructionSet.hasPrefix("avx512") ? .openBLAS : library
+        #endif
+    }()
+
+    /// Makes `library` run every product, batched or not (for tests and benchmarks that
+    /// compare the libraries); returns the previous pair for ``restore(_:)``.
+    @discardableResult
+    public static func runAllProducts(on library: Library) -> (Library, Library) {
+        defer { self.library = library; batchLibrary = library }
+        return (self.library, batchLibrary)
+    }
+
+    /// Puts back the pair ``runAllProducts(on:)`` returned.
+    public static func restore(_ saved: (Library, Library)) { (library, batchLibrary) = saved }
+
     /// Every sgemm linked on this platform: OpenBLAS (and oneDNN's where it is linked) on Linux,
     /// Accelerate on macOS.
     public static var linkedLibraries: [Library] {
@@ -58,13 +86,13 @@ public enum BLAS {
         #endif
     }
 
-    /// Runs `body(library)` once with each of ``linkedLibraries`` running the products, then
-    /// restores ``library`` (for tests and benchmarks that compare them).
+    /// Runs `body(library)` once with each of ``linkedLibraries`` running the products (batched
+    /// or not), then restores ``library`` and ``batchLibrary`` (for tests and benchmarks that compare them).
     public static func forEachLinkedLibrary(_ body: (Library) throws -> Void) rethrows {
-        let chosen = library
-        defer { library = chosen }
+        let chosen = (library, batchLibrary)
+        defer { restore(chosen) }
         for each in linkedLibraries {
-            library = each
+            runAllProducts(on: each)
             try body(each)
         }
     }
@@ -94,7 +122,10 @@ public enum BLAS {
     /// The kernels that run the products: "OpenBLAS Haswell" (AVX2), "OpenBLAS SkylakeX" /
     /// "Cooperlake" (AVX-512; `OPENBLAS_CORETYPE` in the environment overrides OpenBLAS's choice),
     /// "oneDNN avx512_core", "oneDNN avx2", or "Accelerate".
-    public static var kernelSet: String {
+    public static var kernelSet: String { kernelSet(of: library) }
+
+    /// The kernels `library` runs (see ``kernelSet``).
+    public static func kernelSet(of library: Library) -> String {
         switch library {
         case .accelerate: return "Accelerate"
         case .oneDNN: return oneDNNInstructionSet.isEmpty ? "oneDNN" : "oneDNN " + oneDNNInstructionSet
@@ -124,8 +155,7 @@ public enum BLAS {
         b: UnsafePointer<Float>, ldb: Int,
         beta: Float = 0, c: UnsafeMutablePointer<Float>, ldc: Int
     ) {
-        gemmBatch(count: 1, transposeA: transposeA, transposeB: transposeB, m: m, n: n, k: k, alpha: alpha,
-                  a: a, lda: lda, strideA: 0, b: b, ldb: ldb, strideB: 0, beta: beta, c: c, ldc: ldc, strideC: 0)
+        products(count: 1, transposeA, transposeB, m, n, k, alpha, a, lda, 0, b, ldb, 0, beta, c, ldc, 0, library)
     }
 
     /// `count` products of one shape, `C_i = alpha · op(A_i) · op(B_i) + beta · C_i` with
@@ -142,6 +172,16 @@ public enum BLAS {
         a: UnsafePointer<Float>, lda: Int, strideA: Int, b: UnsafePointer<Float>, ldb: Int, strideB: Int,
         beta: Float = 0, c: UnsafeMutablePointer<Float>, ldc: Int, strideC: Int
     ) {
+        products(count: count, transposeA, transposeB, m, n, k, alpha, a, lda, strideA, b, ldb, strideB, beta, c, ldc, strideC,
+                 batchLibrary)
+    }
+
+    /// `count` products on `library`, each cut into blocks by its shape (at most 2 when batched).
+    private static func products(
+        count: Int, _ transposeA: Bool, _ transposeB: Bool, _ m: Int, _ n: Int, _ k: Int, _ alpha: Float,
+        _ a: UnsafePointer<Float>, _ lda: Int, _ strideA: Int, _ b: UnsafePointer<Float>, _ ldb: Int, _ strideB: Int,
+        _ beta: Float, _ c: UnsafeMutablePointer<Float>, _ ldc: Int, _ strideC: Int, _ library: Library
+    ) {
         if m == 0 || n == 0 || count == 0 { return }
         if k == 0 {
             for p in 0..<count {
@@ -153,7 +193,7 @@ public enum BLAS {
         _ = singleThreaded
         let blocks = count > 1 ? min(blockCount(m: m, n: n, k: k), 2) : blockCount(m: m, n: n, k: k)
         if blocks == 1 && count == 1 {
-            sgemm(transposeA, transposeB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
+            sgemm(transposeA, transposeB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc, library)
             return
         }
         let splitColumns = n >= m
@@ -169,11 +209,11 @@ public enum BLAS {
             if splitColumns {
                 // C[:, start..<end] = op(A) · op(B)[:, start..<end]
                 let bBlock = transposeB ? b + start * ldb : b + start
-                sgemm(transposeA, transposeB, m, end - start, k, alpha, a, lda, bBlock, ldb, beta, c + start, ldc)
+                sgemm(transposeA, transposeB, m, end - start, k, alpha, a, lda, bBlock, ldb, beta, c + start, ldc, library)
             } else {
                 // C[start..<end, :] = op(A)[start..<end, :] · op(B)
                 let aBlock = transposeA ? a + start : a + start * lda
-                sgemm(transposeA, transposeB, end - start, n, k, alpha, aBlock, lda, b, ldb, beta, c + start * ldc, ldc)
+                sgemm(transposeA, transposeB, end - start, n, k, alpha, aBlock, lda, b, ldb, beta, c + start * ldc, ldc, library)
             }
         }
     }
@@ -193,7 +233,7 @@ public enum BLAS {
     private static func sgemm(
         _ transposeA: Bool, _ transposeB: Bool, _ m: Int, _ n: Int, _ k: Int, _ alpha: Float,
         _ a: UnsafePointer<Float>, _ lda: Int, _ b: UnsafePointer<Float>, _ ldb: Int, _ beta: Float,
-        _ c: UnsafeMutablePointer<Float>, _ ldc: Int
+        _ c: UnsafeMutablePointer<Float>, _ ldc: Int, _ library: Library
     ) {
         #if canImport(CDNNL)
         if library == .oneDNN {

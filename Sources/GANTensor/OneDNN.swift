@@ -743,12 +743,14 @@ private func check(_ status: dnnl_status_t, _ what: @autoclosure () -> String) {
 #endif
 
 extension ConvolutionKernels {
-    /// What runs the layers whose channel counts are multiples of 16 (DCGAN D's 64→128
-    /// convolution stands for them): "jit:avx512_core" and the like from oneDNN, or "im2col+gemm".
+    /// What runs the wide layers (DCGAN D's 64→128 convolution stands for them): "winograd on
+    /// OpenBLAS Zen" (with the kernels of its products) and the like, "jit:avx512_core" and the
+    /// like from oneDNN, or "im2col+gemm".
     public static var wideLayerKernels: String {
-        implementation(.forward, of: Conv2dGeometry(
+        let kernel = implementation(.forward, of: Conv2dGeometry(
             batch: 16, inChannels: 64, inHeight: 14, inWidth: 14, outChannels: 128,
             kernel: (4, 4), stride: (2, 2), padding: (1, 1)))
+        return kernel == "winograd" ? "winograd on \(BLAS.kernelSet(of: BLAS.batchLibrary))" : kernel
     }
 
     /// One line for logs: the GEMM kernels, the wide-layer convolution kernels, the thread count.

@@ -69,14 +69,14 @@ func option(_ name: String, default value: Int) -> Int {
 
 /// Seconds per call of `body` with each linked BLAS library running the products, timed in
 /// alternating blocks (see ``measureAlternating(repeats:minimumSeconds:_:)``), with each
-/// library's kernel set; ``BLAS/library`` is restored afterwards.
+/// library's kernel set; ``BLAS/library`` and ``BLAS/batchLibrary`` are restored afterwards.
 func measureEachLibrary(_ body: () -> Void) -> [(library: BLAS.Library, kernels: String, seconds: Double)] {
-    let chosen = BLAS.library
-    defer { BLAS.library = chosen }
+    let chosen = (BLAS.library, BLAS.batchLibrary)
+    defer { BLAS.restore(chosen) }
     let libraries = BLAS.linkedLibraries
-    let kernels = libraries.map { library -> String in BLAS.library = library; return BLAS.kernelSet }
+    let kernels = libraries.map { BLAS.kernelSet(of: $0) }
     let seconds = withoutActuallyEscaping(body) { body in
-        measureAlternating(libraries.map { library in { BLAS.library = library; body() } })
+        measureAlternating(libraries.map { library in { BLAS.runAllProducts(on: library); body() } })
     }
     return libraries.indices.map { (libraries[$0], kernels[$0], seconds[$0]) }
 }
@@ -196,7 +196,7 @@ func kernels(threads: Int) {
             // Winograd's products on each linked BLAS library, alternating.
             if chosen == "winograd" && BLAS.linkedLibraries.count > 1 {
                 for (library, blasKernels, t) in measureEachLibrary(body) {
-                    report("winograd", t, [("blas_kernels", blasKernels), ("blas_chosen", library == BLAS.library)])
+                    report("winograd", t, [("blas_kernels", blasKernels), ("blas_chosen", library == BLAS.batchLibrary)])
                 }
             }
         }

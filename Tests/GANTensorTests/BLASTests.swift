@@ -107,7 +107,24 @@ final class BLASTests: XCTestCase {
     func testKernelSetNamesTheLibrary() {
         BLAS.forEachLinkedLibrary { library in
             XCTAssertTrue(BLAS.kernelSet.hasPrefix(library.rawValue), "\(BLAS.kernelSet) for \(library)")
+            XCTAssertEqual(BLAS.batchLibrary, library, "forEachLinkedLibrary sets both libraries")
         }
+    }
+
+    /// Batched products leave oneDNN's sgemm only where its kernels are AVX2 (OpenBLAS's are
+    /// as wide there and allocate nothing per call); `SWIFTGAN_GEMM` sets both libraries.
+    func testBatchedProductsAvoidOneDNNOnlyWhereItRunsAVX2() {
+        let forced = ProcessInfo.processInfo.environment["SWIFTGAN_GEMM"] != nil
+        if BLAS.library == .oneDNN && !forced && !BLAS.kernelSet.hasPrefix("oneDNN avx512") {
+            XCTAssertEqual(BLAS.batchLibrary, .openBLAS)
+        } else {
+            XCTAssertEqual(BLAS.batchLibrary, BLAS.library, BLAS.kernelSet)
+        }
+        let saved = BLAS.runAllProducts(on: .openBLAS)
+        XCTAssertEqual(BLAS.batchLibrary, .openBLAS)
+        BLAS.restore(saved)
+        XCTAssertEqual(BLAS.library, saved.0)
+        XCTAssertEqual(BLAS.batchLibrary, saved.1)
     }
 
     private func assertCloseTensor(_ a: Tensor, _ b: Tensor, tolerance: Float, file: StaticString = #filePath, line: UInt = #line) {
