@@ -51,10 +51,11 @@ public enum BLAS {
     /// The library of batched products (``gemmBatch(count:transposeA:transposeB:m:n:k:alpha:a:lda:strideA:b:ldb:strideB:beta:c:ldc:strideC:)``,
     /// Winograd's 9 per chunk of images): OpenBLAS where ``library`` is oneDNN running AVX2
     /// kernels, else ``library``. oneDNN's sgemm allocates its packing buffers on every call, and
-    /// Winograd makes 18 calls per chunk; on the AVX2-only EPYC the dcgan28 step was level on the
-    /// two (two ABBA quadruples, sums 566 / 534 img/s on oneDNN against 582 / 533 on OpenBLAS)
-    /// while OpenBLAS took its heap allocations from 775 to 564 per step and its requested bytes
-    /// from 3.4 MiB to 55 KiB. Where oneDNN runs AVX-512 and OpenBLAS AVX2 (pinned to Haswell),
+    /// Winograd makes 18 calls per chunk; on the AVX2-only EPYC the dcgan28 step was level with
+    /// the batched products on either (two ABBA quadruples, sums 588 / 606 img/s on oneDNN
+    /// against 569 / 654 on OpenBLAS), sampling about 30% faster on OpenBLAS (one quadruple),
+    /// and OpenBLAS took a dcgan28 step's heap allocations from 775 to 595 and its requested
+    /// bytes from 3.4 to 0.55 MiB. Where oneDNN runs AVX-512 and OpenBLAS AVX2 (pinned to Haswell),
     /// oneDNN's products are 1.5–2× faster, so it keeps them. `SWIFTGAN_GEMM` sets both libraries.
     nonisolated(unsafe) public static var batchLibrary: Library = {
         #if canImport(Accelerate)

@@ -52,8 +52,9 @@ public struct Conv2dGeometry: Hashable, CustomStringConvertible {
     }
 }
 
-/// Convolution kernels: oneDNN's direct kernels for wide layers where it is linked (Linux; see
-/// `OneDNNConvolutions`), otherwise im2col + GEMM, a chunk of images at a time.
+/// Convolution kernels: Winograd F(2×2, 2×2) for the wide 4×4 stride-2 layers
+/// (``WinogradConvolution``), oneDNN's direct kernels for other wide layers where it is linked
+/// (Linux; see `OneDNNConvolutions`), otherwise im2col + GEMM, a chunk of images at a time.
 ///
 /// For images `n0 ..< n0 + nb`, the im2col matrix `col` is `[C·kH·kW, nb·OH·OW]`: row `(c, i, j)`
 /// holds, for every output position `(n, oh, ow)` of the chunk, the input pixel
@@ -81,8 +82,8 @@ public enum ConvolutionKernels {
         return choice != "im2col" && choice != "onednn"
     }()
 
-    /// What runs each pass of `g`: oneDNN's implementation name ("jit:avx512_core", …) or
-    /// "im2col+gemm".
+    /// What runs each pass of `g`: "winograd", oneDNN's implementation name ("jit:avx512_core",
+    /// …) or "im2col+gemm".
     public static func implementation(of g: Conv2dGeometry) -> (forward: String, backwardInput: String, backwardWeight: String) {
         (implementation(.forward, of: g), implementation(.backwardInput, of: g), implementation(.backwardWeight, of: g))
     }

@@ -48,8 +48,9 @@ enum WinogradConvolution {
     nonisolated(unsafe) static var tileBudget = 1 << 22
 
     /// True for a 4×4 kernel, stride 2, padding 1, even input height and width and at least 16
-    /// channels on both sides (narrower layers have too little work per tile to pay for the
-    /// transforms).
+    /// channels on both sides. DCGAN's 1-channel layers stay on im2col + GEMM: with one input
+    /// channel the products' inner dimension would be 4 and the transforms would dominate (not
+    /// measured).
     static func takes(_ g: Conv2dGeometry) -> Bool {
         ConvolutionKernels.useWinograd && g.kernelHeight == 4 && g.kernelWidth == 4 && g.strideHeight == 2 && g.strideWidth == 2
             && g.paddingHeight == 1 && g.paddingWidth == 1 && g.inHeight % 2 == 0 && g.inWidth % 2 == 0
