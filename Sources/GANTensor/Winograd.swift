@@ -87,33 +87,25 @@ enum WinogradConvolution {
 
     /// y[n, k, i, j] = Σ w[k, c, u, v] · x[n, c, 2i + u − 1, 2j + v − 1].  x: [N, C, H, W], w: [K, C, 4, 4] → y (written).
     static func forward(_ x: UnsafePointer<Float>, _ w: UnsafePointer<Float>, _ g: Conv2dGeometry, into y: UnsafeMutablePointer<Float>) {
-        let t = Tiling(g)
-        BufferPool.withScratch(floats: 9 * t.uStride) { u in
-            transformWeight(w, t, into: u)
-            forEachChunk(g, t) { images, tiles, v, m in
-                transformInput(x, t, images: images, into: v)
-                // M[e] (T × K) = V[e] (T × 4C) · U[e]ᵀ (4C × K), e = 0 ..< 9
-                BLAS.gemmBatch(count: 9, transposeA: false, transposeB: true, m: tiles, n: t.outChannels, k: t.phaseChannels,
-                               a: v, lda: t.phaseChannels, strideA: t.vStride(tiles), b: u, ldb: t.phaseChannels, strideB: t.uStride,
-                               c: m, ldc: t.outChannels, strideC: t.mStride(tiles))
-                transformOutput(m, t, images: images, into: y)
-            }
+        forEachChunk(g, transformingWeight: w) { t, u, images, tiles, v, m in
+            transformInput(x, t, images: images, into: v)
+            // M[e] (T × K) = V[e] (T × 4C) · U[e]ᵀ (4C × K), e = 0 ..< 9
+            BLAS.gemmBatch(count: 9, transposeA: false, transposeB: true, m: tiles, n: t.outChannels, k: t.phaseChannels,
+                           a: v, lda: t.phaseChannels, strideA: t.vStride(tiles), b: u, ldb: t.phaseChannels, strideB: t.uStride,
+                           c: m, ldc: t.outChannels, strideC: t.mStride(tiles))
+            transformOutput(m, t, images: images, into: y)
         }
     }
 
     /// Input gradient of ``forward``. dy: [N, K, OH, OW], w: [K, C, 4, 4] → dx: [N, C, H, W] (written).
     static func backwardInput(_ dy: UnsafePointer<Float>, _ w: UnsafePointer<Float>, _ g: Conv2dGeometry, into dx: UnsafeMutablePointer<Float>) {
-        let t = Tiling(g)
-        BufferPool.withScratch(floats: 9 * t.uStride) { u in
-            transformWeight(w, t, into: u)
-            forEachChunk(g, t) { images, tiles, v, m in
-                transformOutputGradient(dy, t, images: images, into: m)
-                // Vgrad[e] (T × 4C) = Mgrad[e] (T × K) · U[e] (K × 4C)
-                BLAS.gemmBatch(count: 9, transposeA: false, transposeB: false, m: tiles, n: t.phaseChannels, k: t.outChannels,
-                               a: m, lda: t.outChannels, strideA: t.mStride(tiles), b: u, ldb: t.phaseChannels, strideB: t.uStride,
-                               c: v, ldc: t.phaseChannels, strideC: t.vStride(tiles))
-                transformInputGradient(v, t, images: images, into: dx)
-            }
+        forEachChunk(g, transformingWeight: w) { t, u, images, tiles, v, m in
+            transformOutputGradient(dy, t, images: images, into: m)
+            // Vgrad[e] (T × 4C) = Mgrad[e] (T × K) · U[e] (K × 4C)
+            BLAS.gemmBatch(count: 9, transposeA: false, transposeB: false, m: tiles, n: t.phaseChannels, k: t.outChannels,
+                           a: m, lda: t.outChannels, strideA: t.mStride(tiles), b: u, ldb: t.phaseChannels, strideB: t.uStride,
+                           c: v, ldc: t.phaseChannels, strideC: t.vStride(tiles))
+            transformInputGradient(v, t, images: images, into: dx)
         }
     }
 
@@ -132,6 +124,19 @@ enum WinogradConvolution {
                                beta: images.lowerBound == 0 ? 0 : 1, c: du, ldc: t.phaseChannels, strideC: t.uStride)
             }
             transformWeightGradient(du, t, into: dw)
+        }
+    }
+
+    /// U of `w` (9 × K × 4C, ``transformWeight(_:_:into:)``) in scratch, then
+    /// `body(tiling, u, images, tiles, v, m)` for each chunk as ``forEachChunk(_:_:_:)`` gives them.
+    private static func forEachChunk(
+        _ g: Conv2dGeometry, transformingWeight w: UnsafePointer<Float>,
+        _ body: (Tiling, UnsafePointer<Float>, Range<Int>, Int, UnsafeMutablePointer<Float>, UnsafeMutablePointer<Float>) -> Void
+    ) {
+        let t = Tiling(g)
+        BufferPool.withScratch(floats: 9 * t.uStride) { u in
+            transformWeight(w, t, into: u)
+            forEachChunk(g, t) { images, tiles, v, m in body(t, u, images, tiles, v, m) }
         }
     }
 
