@@ -46,6 +46,24 @@ final class WinogradConvolutionTests: XCTestCase {
         }
     }
 
+    /// The same bits whatever the thread count: tasks split by image and channel group, products
+    /// split by shape, the weight gradient summed over chunks in order (three chunks here).
+    func testBitIdenticalForAnyThreadCount() {
+        let g = Conv2dGeometry(batch: 5, inChannels: 19, inHeight: 10, inWidth: 14, outChannels: 33,
+                               kernel: (4, 4), stride: (2, 2), padding: (1, 1))
+        let rng = RandomGenerator(seed: 96)
+        let x = rng.normal(g.inputShape), w = rng.normal(g.weightShape), dy = rng.normal(g.outputShape)
+        let savedThreads = Parallel.threadCount
+        defer { Parallel.threadCount = savedThreads }
+        ConvolutionKernels.useWinograd = true
+        WinogradConvolution.tileBudget = 2 * 9 * 4 * g.inChannels * 12  // two images (3 × 4 tiles each) per chunk
+        Parallel.threadCount = 1
+        let one = passes(x, w, dy, g)
+        Parallel.threadCount = 3
+        let three = passes(x, w, dy, g)
+        XCTAssertEqual(one, three)
+    }
+
     /// A batch of 0: the forward and input-gradient passes are empty, the weight gradient zeros (as PyTorch).
     func testEmptyBatch() {
         let g = Conv2dGeometry(batch: 0, inChannels: 16, inHeight: 6, inWidth: 6, outChannels: 16,
