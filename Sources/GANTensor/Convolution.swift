@@ -128,7 +128,7 @@ public enum ConvolutionKernels {
     /// Where oneDNN runs `g`, a new ``ConvertedOperands`` for one application of the layer, to
     /// hand to each of its passes; nil where im2col + GEMM runs it (nothing is converted).
     public static func convertedOperands(for g: Conv2dGeometry) -> ConvertedOperands? {
-        !WinogradConvolution.takes(g) && oneDNNRuns(g) ? ConvertedOperands() : nil
+        oneDNNRuns(g) ? ConvertedOperands() : nil
     }
 
     /// `y[n, oc, oh, ow] = Σ_{c,i,j} w[oc, c, i, j] · x[n, c, oh·s−p+i, ow·s−p+j]`.

@@ -39,7 +39,7 @@ func runOneDNNConvolution(
     #endif
 }
 
-/// True when oneDNN runs the passes of `g` (linked, enabled and taking the geometry).
+/// True when oneDNN runs the passes of `g` (see `oneDNNConvolutions(for:)`).
 func oneDNNRuns(_ g: Conv2dGeometry) -> Bool {
     #if canImport(CDNNL)
     return oneDNNConvolutions(for: g) != nil
@@ -49,9 +49,10 @@ func oneDNNRuns(_ g: Conv2dGeometry) -> Bool {
 }
 
 #if canImport(CDNNL)
-/// oneDNN's convolutions when they run `g` (linked, enabled and taking the geometry), else nil.
+/// oneDNN's convolutions when they run `g` (linked, enabled, taking the geometry, and Winograd
+/// not taking it first), else nil.
 private func oneDNNConvolutions(for g: Conv2dGeometry) -> OneDNNConvolutions? {
-    guard ConvolutionKernels.useOneDNN, OneDNNConvolutions.takes(g) else { return nil }
+    guard ConvolutionKernels.useOneDNN, !WinogradConvolution.takes(g), OneDNNConvolutions.takes(g) else { return nil }
     return OneDNNConvolutions.shared
 }
 #endif

@@ -17,3 +17,11 @@ public func referenceConv2d(_ x: Tensor, _ w: Tensor, stride: (Int, Int), paddin
     } } } }
     return y
 }
+
+/// The three passes of the convolution `g` on whichever kernels are switched on: the forward
+/// pass of `x`, the input gradient of `dy` and the weight gradient of `x` and `dy`.
+public func convolutionPasses(_ x: Tensor, _ w: Tensor, _ dy: Tensor, _ g: Conv2dGeometry) -> [Tensor] {
+    [ConvolutionKernels.conv2dForward(input: x, weight: w, geometry: g),
+     ConvolutionKernels.conv2dBackwardInput(outputGradient: dy, weight: w, geometry: g),
+     ConvolutionKernels.conv2dBackwardWeight(input: x, outputGradient: dy, geometry: g)]
+}

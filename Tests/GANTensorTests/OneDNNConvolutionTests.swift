@@ -275,10 +275,6 @@ final class OneDNNConvolutionTests: XCTestCase {
         let saved = ConvolutionKernels.useOneDNN
         ConvolutionKernels.useOneDNN = oneDNN
         defer { ConvolutionKernels.useOneDNN = saved }
-        return [
-            ConvolutionKernels.conv2dForward(input: x, weight: w, geometry: g),
-            ConvolutionKernels.conv2dBackwardInput(outputGradient: dy, weight: w, geometry: g),
-            ConvolutionKernels.conv2dBackwardWeight(input: x, outputGradient: dy, geometry: g),
-        ]
+        return convolutionPasses(x, w, dy, g)
     }
 }

@@ -31,10 +31,10 @@ final class WinogradConvolutionTests: XCTestCase {
             let x = rng.normal(g.inputShape), w = rng.normal(g.weightShape), dy = rng.normal(g.outputShape)
             ConvolutionKernels.useWinograd = true
             XCTAssertEqual(ConvolutionKernels.implementation(of: g).forward, "winograd", "\(g)")
-            let got = passes(x, w, dy, g)
+            let got = convolutionPasses(x, w, dy, g)
             ConvolutionKernels.useWinograd = false
             ConvolutionKernels.useOneDNN = false
-            let expected = passes(x, w, dy, g)
+            let expected = convolutionPasses(x, w, dy, g)
             ConvolutionKernels.useOneDNN = saved.oneDNN
             for (name, a, b) in zip3(["forward", "backward input", "backward weight"], got, expected) {
                 XCTAssertEqual(a.shape, b.shape, "\(name), \(g)")
@@ -58,9 +58,9 @@ final class WinogradConvolutionTests: XCTestCase {
         ConvolutionKernels.useWinograd = true
         WinogradConvolution.tileBudget = 2 * 9 * 4 * g.inChannels * 12  // two images (3 × 4 tiles each) per chunk
         Parallel.threadCount = 1
-        let one = passes(x, w, dy, g)
+        let one = convolutionPasses(x, w, dy, g)
         Parallel.threadCount = 3
-        let three = passes(x, w, dy, g)
+        let three = convolutionPasses(x, w, dy, g)
         XCTAssertEqual(one, three)
     }
 
@@ -70,7 +70,7 @@ final class WinogradConvolutionTests: XCTestCase {
                                kernel: (4, 4), stride: (2, 2), padding: (1, 1))
         ConvolutionKernels.useWinograd = true
         let w = RandomGenerator(seed: 3).normal(g.weightShape)
-        let out = passes(Tensor(zeros: g.inputShape), w, Tensor(zeros: g.outputShape), g)
+        let out = convolutionPasses(Tensor(zeros: g.inputShape), w, Tensor(zeros: g.outputShape), g)
         XCTAssertEqual(out[0].shape, [0, 16, 3, 3])
         XCTAssertEqual(out[1].shape, [0, 16, 6, 6])
         XCTAssertEqual(out[2], Tensor(zeros: g.weightShape))
@@ -90,11 +90,5 @@ final class WinogradConvolutionTests: XCTestCase {
         }
         ConvolutionKernels.useWinograd = false
         XCTAssertFalse(WinogradConvolution.takes(geometry()))
-    }
-
-    private func passes(_ x: Tensor, _ w: Tensor, _ dy: Tensor, _ g: Conv2dGeometry) -> [Tensor] {
-        [ConvolutionKernels.conv2dForward(input: x, weight: w, geometry: g),
-         ConvolutionKernels.conv2dBackwardInput(outputGradient: dy, weight: w, geometry: g),
-         ConvolutionKernels.conv2dBackwardWeight(input: x, outputGradient: dy, geometry: g)]
     }
 }
