@@ -40,24 +40,39 @@ public final class Adam: Optimizer {
         firstMoments[i].withUnsafeMutableBufferPointer { m in
             secondMoments[i].withUnsafeMutableBufferPointer { v in
                 p.value.withUnsafeMutableBufferPointer { out in
-                    let mp = m.baseAddress!, vp = v.baseAddress!, op = out.baseAddress!
-                    Parallel.forRanges(out.count) { r in
-                        typealias V = Lanes.Vector
-                        let (vb1, vb2, v1b1, v1b2) = (V(repeating: b1), V(repeating: b2), V(repeating: oneMinusB1), V(repeating: oneMinusB2))
-                        let (vStep, vCorrection, vEps, vWd) = (V(repeating: stepSize), V(repeating: correction2), V(repeating: eps), V(repeating: wd))
-                        Lanes.forEachBlock(of: r) { j, lanes in
-                            var g = Lanes.load(grad, at: j, lanes: lanes)
-                            var param = Lanes.load(op, at: j, lanes: lanes)
-                            if wd != 0 { g = g + vWd * param }
-                            let m = vb1 * Lanes.load(mp, at: j, lanes: lanes) + v1b1 * g
-                            let v = vb2 * Lanes.load(vp, at: j, lanes: lanes) + v1b2 * g * g
-                            param -= vStep * m / (v.squareRoot() / vCorrection + vEps)
-                            Lanes.store(m, to: mp, at: j, lanes: lanes)
-                            Lanes.store(v, to: vp, at: j, lanes: lanes)
-                            Lanes.store(param, to: op, at: j, lanes: lanes)
-                        }
-                    }
+                    Parallel.forRanges(out.count, AdamUpdate(
+                        grad: grad, m: m.baseAddress!, v: v.baseAddress!, param: out.baseAddress!,
+                        beta1: b1, beta2: b2, oneMinusBeta1: oneMinusB1, oneMinusBeta2: oneMinusB2,
+                        stepSize: stepSize, correction2: correction2, epsilon: eps, weightDecay: wd))
                 }
+            }
+        }
+    }
+
+    /// The update of a range of one parameter's elements, in SIMD lanes: with `g` the gradient
+    /// (plus `weightDecay · param`), `m ← β₁m + (1 − β₁)g`, `v ← β₂v + (1 − β₂)g²`,
+    /// `param ← param − stepSize · m / (√v / correction2 + ε)`.
+    private struct AdamUpdate: ParallelLoop {
+        let grad: UnsafePointer<Float>, m: UnsafeMutablePointer<Float>, v: UnsafeMutablePointer<Float>
+        let param: UnsafeMutablePointer<Float>
+        let beta1: Float, beta2: Float, oneMinusBeta1: Float, oneMinusBeta2: Float
+        let stepSize: Float, correction2: Float, epsilon: Float, weightDecay: Float
+
+        func run(_ r: Range<Int>) {
+            typealias V = Lanes.Vector
+            let (vb1, vb2, v1b1, v1b2) = (V(repeating: beta1), V(repeating: beta2), V(repeating: oneMinusBeta1), V(repeating: oneMinusBeta2))
+            let (vStep, vCorrection, vEps, vWd) = (V(repeating: stepSize), V(repeating: correction2), V(repeating: epsilon), V(repeating: weightDecay))
+            let (mp, vp, op, wd) = (m, v, param, weightDecay)
+            Lanes.forEachBlock(of: r) { j, lanes in
+                var g = Lanes.load(grad, at: j, lanes: lanes)
+                var param = Lanes.load(op, at: j, lanes: lanes)
+                if wd != 0 { g = g + vWd * param }
+                let m = vb1 * Lanes.load(mp, at: j, lanes: lanes) + v1b1 * g
+                let v = vb2 * Lanes.load(vp, at: j, lanes: lanes) + v1b2 * g * g
+                param -= vStep * m / (v.squareRoot() / vCorrection + vEps)
+                Lanes.store(m, to: mp, at: j, lanes: lanes)
+                Lanes.store(v, to: vp, at: j, lanes: lanes)
+                Lanes.store(param, to: op, at: j, lanes: lanes)
             }
         }
     }

@@ -201,20 +201,37 @@ public enum BLAS {
         let extent = splitColumns ? n : m
         // Blocks are multiples of 16 so each block's edge stays SIMD-aligned.
         let block = ((extent + blocks - 1) / blocks + 15) / 16 * 16
-        // Block `index` on thread `index mod threadCount`. (A closure literal, not one held in a
-        // local: a local closure's context went to the heap, one allocation per product.)
-        Parallel.perform(count * blocks) { index in
-            let p = index / blocks, start = (index % blocks) * block, end = min(extent, start + block)
-            guard start < end else { return }
-            let a = a + p * strideA, b = b + p * strideB, c = c + p * strideC
-            if splitColumns {
-                // C[:, start..<end] = op(A) · op(B)[:, start..<end]
-                let bBlock = transposeB ? b + start * ldb : b + start
-                sgemm(transposeA, transposeB, m, end - start, k, alpha, a, lda, bBlock, ldb, beta, c + start, ldc, library)
-            } else {
-                // C[start..<end, :] = op(A)[start..<end, :] · op(B)
-                let aBlock = transposeA ? a + start : a + start * lda
-                sgemm(transposeA, transposeB, end - start, n, k, alpha, aBlock, lda, b, ldb, beta, c + start * ldc, ldc, library)
+        Parallel.perform(count * blocks, ProductBlocks(
+            transposeA: transposeA, transposeB: transposeB, m: m, n: n, k: k, alpha: alpha,
+            a: a, lda: lda, strideA: strideA, b: b, ldb: ldb, strideB: strideB,
+            beta: beta, c: c, ldc: ldc, strideC: strideC, library: library,
+            blocks: blocks, block: block, splitColumns: splitColumns))
+    }
+
+    /// The blocks of `count` products, `blocks` per product: block `index` is block
+    /// `index mod blocks` of product `index / blocks`, `block` columns of C (`splitColumns`) or
+    /// rows, on thread `index mod threadCount`.
+    private struct ProductBlocks: ParallelLoop {
+        let transposeA: Bool, transposeB: Bool, m: Int, n: Int, k: Int, alpha: Float
+        let a: UnsafePointer<Float>, lda: Int, strideA: Int, b: UnsafePointer<Float>, ldb: Int, strideB: Int
+        let beta: Float, c: UnsafeMutablePointer<Float>, ldc: Int, strideC: Int, library: Library
+        let blocks: Int, block: Int, splitColumns: Bool
+
+        func run(_ indices: Range<Int>) {
+            for index in indices {
+                let p = index / blocks, start = (index % blocks) * block
+                let end = min(splitColumns ? n : m, start + block)
+                guard start < end else { continue }
+                let a = a + p * strideA, b = b + p * strideB, c = c + p * strideC
+                if splitColumns {
+                    // C[:, start..<end] = op(A) · op(B)[:, start..<end]
+                    let bBlock = transposeB ? b + start * ldb : b + start
+                    sgemm(transposeA, transposeB, m, end - start, k, alpha, a, lda, bBlock, ldb, beta, c + start, ldc, library)
+                } else {
+                    // C[start..<end, :] = op(A)[start..<end, :] · op(B)
+                    let aBlock = transposeA ? a + start : a + start * lda
+                    sgemm(transposeA, transposeB, end - start, n, k, alpha, aBlock, lda, b, ldb, beta, c + start * ldc, ldc, library)
+                }
             }
         }
     }

@@ -246,18 +246,29 @@ public enum ConvolutionKernels {
         let oh = g.outHeight, ow = g.outWidth, ohw = oh * ow, cols = images.count * ohw
         let src = x.pointer, n0 = images.lowerBound, hw = g.inHeight * g.inWidth
         let kh = g.kernelHeight, kw = g.kernelWidth, sh = g.strideHeight
-        let padded = PaddedPlane(g)
-        // One task per (image n, channel c): it fills the kH·kW rows of channel c in the columns of image n.
-        Parallel.forRanges(images.count * g.inChannels, costPerElement: kh * kw * ohw) { tasks in
+        Parallel.forRanges(images.count * g.inChannels, costPerElement: kh * kw * ohw, Im2col(
+            src: src, dst: dst, firstImage: n0, channels: g.inChannels, planeSize: hw, padded: PaddedPlane(g),
+            kernelHeight: kh, kernelWidth: kw, strideHeight: sh, outHeight: oh, outWidth: ow, columns: cols))
+    }
+
+    /// One task per (image n, channel c) of ``im2col(_:_:images:into:)``: it fills the kH·kW
+    /// rows of channel c in the columns of image n.
+    private struct Im2col: ParallelLoop {
+        let src: UnsafePointer<Float>, dst: UnsafeMutablePointer<Float>
+        let firstImage: Int, channels: Int, planeSize: Int, padded: PaddedPlane
+        let kernelHeight: Int, kernelWidth: Int, strideHeight: Int, outHeight: Int, outWidth: Int, columns: Int
+
+        func run(_ tasks: Range<Int>) {
+            let kh = kernelHeight, kw = kernelWidth, oh = outHeight, ow = outWidth, ohw = oh * ow
             BufferPool.withScratch(floats: padded.count) { scratch in
                 for task in tasks {
-                    let n = task / g.inChannels, c = task % g.inChannels
-                    padded.load(src + ((n0 + n) * g.inChannels + c) * hw, into: scratch)
+                    let n = task / channels, c = task % channels
+                    padded.load(src + ((firstImage + n) * channels + c) * planeSize, into: scratch)
                     for i in 0..<kh {
                         for j in 0..<kw {
-                            let row = dst + ((c * kh + i) * kw + j) * cols + n * ohw
+                            let row = dst + ((c * kh + i) * kw + j) * columns + n * ohw
                             for y in 0..<oh {
-                                copyRun(from: scratch + padded.run(row: y * sh + i, tap: j), to: row + y * ow, count: ow)
+                                copyRun(from: scratch + padded.run(row: y * strideHeight + i, tap: j), to: row + y * ow, count: ow)
                             }
                         }
                     }
@@ -271,12 +282,20 @@ public enum ConvolutionKernels {
     /// ``PaddedPlane`` and storing it, as im2col reads one, was 4–15% slower on dcgan28's wide
     /// layers (one more pass over the plane) and level on the small ones.
     static func col2im(_ src: UnsafePointer<Float>, _ g: Conv2dGeometry, images: Range<Int>, into dst: UnsafeMutablePointer<Float>) {
-        let oh = g.outHeight, ow = g.outWidth, ohw = oh * ow, cols = images.count * ohw
-        let n0 = images.lowerBound
-        let kh = g.kernelHeight, kw = g.kernelWidth, h = g.inHeight, w = g.inWidth
-        let sh = g.strideHeight, sw = g.strideWidth, ph = g.paddingHeight, pw = g.paddingWidth
-        // One task per (n, c): it owns the output plane x[n, c], so no two tasks write one pixel.
-        Parallel.forRanges(images.count * g.inChannels, costPerElement: kh * kw * ohw) { tasks in
+        Parallel.forRanges(images.count * g.inChannels, costPerElement: g.kernelHeight * g.kernelWidth * g.outHeight * g.outWidth,
+                           Col2im(src: src, dst: dst, images: images, g: g))
+    }
+
+    /// One task per (n, c) of ``col2im(_:_:images:into:)``: it owns the output plane x[n, c], so
+    /// no two tasks write one pixel.
+    private struct Col2im: ParallelLoop {
+        let src: UnsafePointer<Float>, dst: UnsafeMutablePointer<Float>, images: Range<Int>, g: Conv2dGeometry
+
+        func run(_ tasks: Range<Int>) {
+            let oh = g.outHeight, ow = g.outWidth, ohw = oh * ow, cols = images.count * ohw
+            let n0 = images.lowerBound
+            let kh = g.kernelHeight, kw = g.kernelWidth, h = g.inHeight, w = g.inWidth
+            let sh = g.strideHeight, sw = g.strideWidth, ph = g.paddingHeight, pw = g.paddingWidth
             for task in tasks {
                 let n = task / g.inChannels, c = task % g.inChannels
                 let plane = dst + ((n0 + n) * g.inChannels + c) * h * w
@@ -382,24 +401,34 @@ public enum ConvolutionKernels {
     static func channelMajorToBatchMajor(
         _ src: UnsafePointer<Float>, into dst: UnsafeMutablePointer<Float>, images: Range<Int>, channels: Int, plane: Int
     ) {
-        let nb = images.count, n0 = images.lowerBound
-        Parallel.forRanges(nb * channels, costPerElement: plane) { r in
-            for task in r {
-                let n = task / channels, c = task % channels
-                (dst + ((n0 + n) * channels + c) * plane).update(from: src + (c * nb + n) * plane, count: plane)
-            }
-        }
+        Parallel.forRanges(images.count * channels, costPerElement: plane, PlaneCopies(
+            src: src, dst: dst, images: images, channels: channels, plane: plane, toBatchMajor: true))
     }
 
     /// src: [N, C, P] at images `n0 ..< n0 + nb` → dst: [C, nb·P] (NCHW to the GEMM layout).
     static func batchMajorToChannelMajor(
         _ src: UnsafePointer<Float>, into dst: UnsafeMutablePointer<Float>, images: Range<Int>, channels: Int, plane: Int
     ) {
-        let nb = images.count, n0 = images.lowerBound
-        Parallel.forRanges(nb * channels, costPerElement: plane) { r in
-            for task in r {
+        Parallel.forRanges(images.count * channels, costPerElement: plane, PlaneCopies(
+            src: src, dst: dst, images: images, channels: channels, plane: plane, toBatchMajor: false))
+    }
+
+    /// One task per (image n, channel c): plane `[C, nb·P]`'s `(c, n)` to or from `[N, C, P]`'s
+    /// `(n0 + n, c)`.
+    private struct PlaneCopies: ParallelLoop {
+        let src: UnsafePointer<Float>, dst: UnsafeMutablePointer<Float>, images: Range<Int>, channels: Int, plane: Int
+        let toBatchMajor: Bool
+
+        func run(_ tasks: Range<Int>) {
+            let nb = images.count, n0 = images.lowerBound
+            for task in tasks {
                 let n = task / channels, c = task % channels
-                (dst + (c * nb + n) * plane).update(from: src + ((n0 + n) * channels + c) * plane, count: plane)
+                let channelMajor = (c * nb + n) * plane, batchMajor = ((n0 + n) * channels + c) * plane
+                if toBatchMajor {
+                    (dst + batchMajor).update(from: src + channelMajor, count: plane)
+                } else {
+                    (dst + channelMajor).update(from: src + batchMajor, count: plane)
+                }
             }
         }
     }

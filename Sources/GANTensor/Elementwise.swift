@@ -90,14 +90,7 @@ extension Tensor {
     /// explicit loop (a loop the compiler vectorises, unlike a `map` with a closure).
     public func leakyRelu(slope: Float) -> Tensor {
         let out = Tensor(uninitializedShape: shape)
-        let src = pointer, dst = out.storage.pointer
-        Parallel.forRanges(count) { r in
-            if slope == 0 {
-                for i in r { dst[i] = Swift.max(src[i], 0) }
-            } else {
-                for i in r { let v = src[i]; dst[i] = v > 0 ? v : slope * v }
-            }
-        }
+        Parallel.forRanges(count, LeakyReLULoop(src: pointer, gradient: nil, dst: out.storage.pointer, slope: slope))
         return out
     }
 
@@ -105,11 +98,24 @@ extension Tensor {
     public static func leakyReluBackward(_ g: Tensor, input x: Tensor, slope: Float) -> Tensor {
         require(g.shape == x.shape, "leakyRelu backward: gradient shape \(g.shape) differs from input shape \(x.shape)")
         let out = Tensor(uninitializedShape: g.shape)
-        let pg = g.pointer, px = x.pointer, dst = out.storage.pointer
-        Parallel.forRanges(g.count) { r in
-            for i in r { dst[i] = px[i] > 0 ? pg[i] : slope * pg[i] }
-        }
+        Parallel.forRanges(g.count, LeakyReLULoop(src: x.pointer, gradient: g.pointer, dst: out.storage.pointer, slope: slope))
         return out
+    }
+
+    /// ``leakyRelu(slope:)`` of `src` into `dst`, or with a `gradient`, its pullback
+    /// ``leakyReluBackward(_:input:slope:)``: `gradient` where `src > 0`, else `slope·gradient`.
+    private struct LeakyReLULoop: ParallelLoop {
+        let src: UnsafePointer<Float>, gradient: UnsafePointer<Float>?, dst: UnsafeMutablePointer<Float>, slope: Float
+
+        func run(_ r: Range<Int>) {
+            if let g = gradient {
+                for i in r { dst[i] = src[i] > 0 ? g[i] : slope * g[i] }
+            } else if slope == 0 {
+                for i in r { dst[i] = Swift.max(src[i], 0) }
+            } else {
+                for i in r { let v = src[i]; dst[i] = v > 0 ? v : slope * v }
+            }
+        }
     }
 
     /// Materialises `self` broadcast to `shape` (a copy).

@@ -32,11 +32,23 @@ public enum NormalizationKernels {
         let channelShape = [c]  // one shape array shared by the three statistics
         let mean = Tensor(uninitializedShape: channelShape), variance = Tensor(uninitializedShape: channelShape)
         let invStd = Tensor(uninitializedShape: channelShape), y = Tensor(uninitializedShape: x.shape)
-        let src = x.pointer, dst = y.storage.pointer
-        let pm = mean.storage.pointer, pv = variance.storage.pointer, pi = invStd.storage.pointer
-        let w = weight?.pointer, b = bias?.pointer
-        let m = Double(n * p)
-        Parallel.forRanges(c, costPerElement: 3 * n * p) { channels in
+        Parallel.forRanges(c, costPerElement: 3 * n * p, ForwardChannels(
+            src: x.pointer, dst: y.storage.pointer, mean: mean.storage.pointer, variance: variance.storage.pointer,
+            invStd: invStd.storage.pointer, weight: weight?.pointer, bias: bias?.pointer,
+            n: n, c: c, p: p, epsilon: epsilon, activationSlope: activationSlope))
+        return (y, Statistics(mean: mean, variance: variance, inverseStandardDeviation: invStd))
+    }
+
+    /// One task per channel of ``batchNormForward(_:weight:bias:epsilon:activationSlope:)``.
+    private struct ForwardChannels: ParallelLoop {
+        let src: UnsafePointer<Float>, dst: UnsafeMutablePointer<Float>
+        let mean: UnsafeMutablePointer<Float>, variance: UnsafeMutablePointer<Float>, invStd: UnsafeMutablePointer<Float>
+        let weight: UnsafePointer<Float>?, bias: UnsafePointer<Float>?
+        let n: Int, c: Int, p: Int, epsilon: Float, activationSlope: Float?
+
+        func run(_ channels: Range<Int>) {
+            let pm = mean, pv = variance, pi = invStd, w = weight, b = bias
+            let m = Double(n * p)
             for ch in channels {
                 // Two passes over the channel: mean, then the centred sum of squares (stable).
                 let first = src + ch * p
@@ -52,7 +64,6 @@ public enum NormalizationKernels {
                 }
             }
         }
-        return (y, Statistics(mean: mean, variance: variance, inverseStandardDeviation: invStd))
     }
 
     /// Gradients of ``batchNormForward(_:weight:bias:epsilon:activationSlope:)`` without an
@@ -73,11 +84,22 @@ public enum NormalizationKernels {
         let dx = Tensor(uninitializedShape: x.shape)
         let channelShape = [c]
         let dw = Tensor(uninitializedShape: channelShape), db = Tensor(uninitializedShape: channelShape)
-        let px = x.pointer, pg = dy.pointer, pdx = dx.storage.pointer
-        let pdw = dw.storage.pointer, pdb = db.storage.pointer
-        let pm = s.mean.pointer, pi = s.inverseStandardDeviation.pointer, w = weight?.pointer
-        let m = Float(n * p)
-        Parallel.forRanges(c, costPerElement: 3 * n * p) { channels in
+        Parallel.forRanges(c, costPerElement: 3 * n * p, BackwardChannels(
+            px: x.pointer, pg: dy.pointer, pdx: dx.storage.pointer, pdw: dw.storage.pointer, pdb: db.storage.pointer,
+            pm: s.mean.pointer, pi: s.inverseStandardDeviation.pointer, w: weight?.pointer, n: n, c: c, p: p))
+        return (dx, dw, db)
+    }
+
+    /// One task per channel of ``batchNormBackward(_:input:weight:statistics:)``: `px` the input,
+    /// `pg` dy, `pdx`/`pdw`/`pdb` the gradients, `pm` μ, `pi` invStd, `w` the weight.
+    private struct BackwardChannels: ParallelLoop {
+        let px: UnsafePointer<Float>, pg: UnsafePointer<Float>, pdx: UnsafeMutablePointer<Float>
+        let pdw: UnsafeMutablePointer<Float>, pdb: UnsafeMutablePointer<Float>
+        let pm: UnsafePointer<Float>, pi: UnsafePointer<Float>, w: UnsafePointer<Float>?
+        let n: Int, c: Int, p: Int
+
+        func run(_ channels: Range<Int>) {
+            let m = Float(n * p)
             for ch in channels {
                 let mu = pm[ch], inv = pi[ch]
                 // Σ dy and Σ dy·(x − μ); the latter times invStd is Σ dy·x̂.
@@ -95,7 +117,6 @@ public enum NormalizationKernels {
                 }
             }
         }
-        return (dx, dw, db)
     }
 
     /// `y[n, c, p] = f(x[n, c, p] · scale[c] + shift[c])` in one pass (evaluation-mode batch norm
@@ -137,8 +158,17 @@ public enum NormalizationKernels {
         _ src: UnsafePointer<Float>?, into dst: UnsafeMutablePointer<Float>, n: Int, c: Int, p: Int,
         scale: Tensor, shift: Tensor?, activationSlope: Float?
     ) {
-        let a = scale.pointer, b = shift?.pointer
-        Parallel.forRanges(n * c, costPerElement: p) { planes in
+        Parallel.forRanges(n * c, costPerElement: p, AffinePlanes(
+            src: src, dst: dst, c: c, p: p, scale: scale.pointer, shift: shift?.pointer, activationSlope: activationSlope))
+    }
+
+    /// One task per plane `(n, c)` of ``channelAffine(_:into:n:c:p:scale:shift:activationSlope:)``.
+    private struct AffinePlanes: ParallelLoop {
+        let src: UnsafePointer<Float>?, dst: UnsafeMutablePointer<Float>, c: Int, p: Int
+        let scale: UnsafePointer<Float>, shift: UnsafePointer<Float>?, activationSlope: Float?
+
+        func run(_ planes: Range<Int>) {
+            let a = scale, b = shift
             for plane in planes {
                 let ch = plane % c, row = dst + plane * p
                 if let src {

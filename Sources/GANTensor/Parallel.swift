@@ -20,23 +20,50 @@ public enum Parallel {
     /// Below this many elements a loop runs on the calling thread: waking a worker costs more.
     public static let minimumElementsPerThread = 1 << 15
 
+    /// How many workers a loop over `count` elements of `costPerElement` each gets: 1 (the
+    /// caller alone) below ``minimumElementsPerThread`` units of work per thread.
+    @inlinable @usableFromInline
+    static func workers(forCount count: Int, costPerElement: Int) -> Int {
+        min(threadCount, count * max(costPerElement, 1) / minimumElementsPerThread)
+    }
+
     /// Calls `body` on disjoint contiguous ranges that cover `0..<count`, in parallel when
-    /// `count * costPerElement` is large enough to pay for the threads.
+    /// `count * costPerElement` is large enough to pay for the threads. One heap allocation per
+    /// parallel call (see ``perform(_:_:)-closure``); the kernels of a training step pass a
+    /// ``ParallelLoop`` instead.
     @inlinable
     public static func forRanges(
         _ count: Int, costPerElement: Int = 1, _ body: (Range<Int>) -> Void
     ) {
-        let work = count * max(costPerElement, 1)
-        let workers = min(threadCount, work / minimumElementsPerThread)
+        let workers = workers(forCount: count, costPerElement: costPerElement)
         if workers <= 1 {
             if count > 0 { body(0..<count) }
             return
         }
-        let chunk = (count + workers - 1) / workers
-        perform(workers) { w in
-            let start = w * chunk
-            let end = min(count, start + chunk)
-            if start < end { body(start..<end) }
+        withoutActuallyEscaping(body) { body in
+            forRanges(count, costPerElement: costPerElement, ClosureLoop(body: body))
+        }
+    }
+
+    /// Runs `loop` over disjoint contiguous ranges that cover `0..<count`, as
+    /// ``forRanges(_:costPerElement:_:)-closure`` does a closure, without allocating: the loop
+    /// is a value the worker threads read from the caller's stack.
+    public static func forRanges<Loop: ParallelLoop>(_ count: Int, costPerElement: Int = 1, _ loop: Loop) {
+        let workers = workers(forCount: count, costPerElement: costPerElement)
+        if workers <= 1 {
+            if count > 0 { loop.run(0..<count) }
+            return
+        }
+        WorkerPool.shared.run(workers, threads: threadCount, Shares(loop: loop, count: count, workers: workers))
+    }
+
+    /// Calls `loop.run(w..<w + 1)` for every worker `w` in `0..<workers`, on threads as
+    /// ``perform(_:_:)-closure`` calls its closure, without allocating.
+    public static func perform<Loop: ParallelLoop>(_ workers: Int, _ loop: Loop) {
+        if workers <= 1 || threadCount <= 1 {
+            if workers > 0 { loop.run(0..<workers) }
+        } else {
+            WorkerPool.shared.run(workers, threads: threadCount, Shares(loop: loop, count: workers, workers: workers))
         }
     }
 
@@ -45,7 +72,9 @@ public enum Parallel {
     /// `w mod` the threads it has, if the system refused to start some)
     /// and returns when all have returned. One heap allocation per call:
     /// `withoutActuallyEscaping`, which hands the non-escaping `body` to the other threads, boxes
-    /// it (Swift offers no other way to share a non-escaping closure).
+    /// it (Swift offers no other way to share a non-escaping closure: passing it on, storing it
+    /// or taking its address each allocated at least once per call in a test program). A
+    /// ``ParallelLoop`` value costs none.
     ///
     /// When the pool is already running a call (a nested call from inside `body`, or a second
     /// thread calling at the same time) the calls run one after another on the caller's thread
@@ -54,8 +83,71 @@ public enum Parallel {
         if workers <= 1 || threadCount <= 1 {
             for w in 0..<max(workers, 0) { body(w) }
         } else {
-            WorkerPool.shared.run(workers, threads: threadCount, body)
+            withoutActuallyEscaping(body) { body in
+                WorkerPool.shared.run(workers, threads: threadCount, ClosureShares(body: body))
+            }
         }
+    }
+}
+
+/// The body of a parallel loop as a value: the operands a closure would capture are its stored
+/// properties, and ``run(_:)`` is the loop over one share of the index space. The worker
+/// threads read it where the caller keeps it, so a call allocates nothing (a closure is boxed
+/// on the heap on every parallel call). The kernels of a training step are written this way;
+/// one-off loops use the closure forms of ``Parallel``.
+public protocol ParallelLoop {
+    /// The loop body for every index in `range`, a contiguous share of the loop's `0..<count`.
+    func run(_ range: Range<Int>)
+}
+
+/// What ``WorkerPool`` runs: one share per worker.
+protocol WorkerShares {
+    func run(worker: Int)
+}
+
+/// `loop` over `0..<count` cut into `workers` contiguous ranges of equal length (the last
+/// shorter or empty).
+struct Shares<Loop: ParallelLoop>: WorkerShares {
+    let loop: Loop
+    let count: Int
+    let chunk: Int
+
+    init(loop: Loop, count: Int, workers: Int) {
+        self.loop = loop
+        self.count = count
+        chunk = (count + workers - 1) / workers
+    }
+
+    func run(worker w: Int) {
+        let start = w * chunk, end = Swift.min(count, start + chunk)
+        if start < end { loop.run(start..<end) }
+    }
+}
+
+/// A closure as a loop (the closure forms of ``Parallel``: its caller's
+/// `withoutActuallyEscaping` allocated the box).
+@usableFromInline
+struct ClosureLoop: ParallelLoop {
+    @usableFromInline let body: (Range<Int>) -> Void
+    @inlinable init(body: @escaping (Range<Int>) -> Void) { self.body = body }
+    @inlinable func run(_ range: Range<Int>) { body(range) }
+}
+
+/// A closure of the worker index as a pool's shares.
+struct ClosureShares: WorkerShares {
+    let body: (Int) -> Void
+    func run(worker w: Int) { body(w) }
+}
+
+/// `shares` for `workers` workers on `threads` threads: thread `t` runs workers `t`,
+/// `t + threads`, … in turn.
+struct Interleaved<Inner: WorkerShares>: WorkerShares {
+    let inner: Inner
+    let workers: Int
+    let threads: Int
+
+    func run(worker t: Int) {
+        for w in stride(from: t, to: workers, by: threads) { inner.run(worker: w) }
     }
 }
 
@@ -101,15 +193,16 @@ final class WorkerPool: @unchecked Sendable {
     private let started = UnsafeMutablePointer<pthread_cond_t>.allocate(capacity: 1)
     private let finished = UnsafeMutablePointer<pthread_cond_t>.allocate(capacity: 1)
 
-    /// The current call, `generation << 16 | workers`: stored (releasing) after `body`, so a helper
-    /// that loads (acquiring) a new value sees the new body. One word, so that a helper outside
-    /// the call reads its worker count without racing the next call.
+    /// The current call, `generation << 16 | workers`: stored (releasing) after `shares`, so a
+    /// helper that loads (acquiring) a new value sees the new shares. One word, so that a helper
+    /// outside the call reads its worker count without racing the next call.
     private let call = ManagedAtomic<Int>(0)
     /// Helpers of the current call that have not finished yet.
     private let remaining = ManagedAtomic<Int>(0)
-    /// The running call's body: valid only while `run` is on the stack, written only while no
-    /// helper is inside a call.
-    private var body: ((Int) -> Void)?
+    /// The running call's shares, where its caller keeps them, and their type: valid only
+    /// while `run` is on the stack, written only while no helper is inside a call.
+    private var shares: UnsafeRawPointer?
+    private var sharesType: (any WorkerShares.Type)?
     /// Helpers asleep on `started`, and whether the caller sleeps on `finished` (under `lock`).
     private var sleepingHelpers = 0
     private var callerSleeps = false
@@ -137,28 +230,38 @@ final class WorkerPool: @unchecked Sendable {
     /// included: worker `w` on thread `w mod threads`, where `threads` is the smallest of the
     /// two counts and of the threads the pool has (fewer if the system refused some helpers).
     func run(_ workers: Int, threads maximumThreads: Int = .max, _ body: (Int) -> Void) {
+        withoutActuallyEscaping(body) { body in
+            run(workers, threads: maximumThreads, ClosureShares(body: body))
+        }
+    }
+
+    /// Runs `shares.run(worker: 0)`, …, `shares.run(worker: workers − 1)` as
+    /// ``run(_:threads:_:)-closure`` runs its closure.
+    func run<Shares: WorkerShares>(_ workers: Int, threads maximumThreads: Int = .max, _ shares: Shares) {
         require(workers >= 1 && maximumThreads >= 1, "WorkerPool.run: \(workers) workers on \(maximumThreads) threads")
         guard pthread_mutex_trylock(callLock) == 0 else {
-            for w in 0..<workers { body(w) }
+            for w in 0..<workers { shares.run(worker: w) }
             return
         }
         defer { pthread_mutex_unlock(callLock) }
         // (The call word holds the thread count in `workerBits` bits.)
         let threads = startHelpers(upTo: min(workers, maximumThreads, 1 << Self.workerBits - 1) - 1) + 1
         if threads == 1 {
-            for w in 0..<workers { body(w) }
+            for w in 0..<workers { shares.run(worker: w) }
         } else if threads == workers {
-            hand(workers, body)
+            hand(workers, shares)
         } else {
-            hand(threads) { t in for w in stride(from: t, to: workers, by: threads) { body(w) } }
+            hand(threads, Interleaved(inner: shares, workers: workers, threads: threads))
         }
     }
 
-    /// Runs `body(0)` on the caller and `body(1)`, …, `body(workers − 1)` on helpers 1, 2, …,
-    /// which must have started. Called with `callLock` held.
-    private func hand(_ workers: Int, _ body: (Int) -> Void) {
-        withoutActuallyEscaping(body) { body in
-            self.body = body
+    /// Runs `shares.run(worker: 0)` on the caller and workers 1, 2, …, `workers − 1` on helpers
+    /// 1, 2, …, which must have started; they read `shares` on the caller's stack. Called with
+    /// `callLock` held.
+    private func hand<Shares: WorkerShares>(_ workers: Int, _ shares: Shares) {
+        withUnsafePointer(to: shares) { shared in
+            self.shares = UnsafeRawPointer(shared)
+            sharesType = Shares.self
             remaining.store(workers - 1, ordering: .relaxed)
             let generation = (call.load(ordering: .relaxed) >> Self.workerBits) &+ 1
             call.store(generation << Self.workerBits | workers, ordering: .releasing)
@@ -166,7 +269,7 @@ final class WorkerPool: @unchecked Sendable {
             if sleepingHelpers > 0 { pthread_cond_broadcast(started) }
             pthread_mutex_unlock(lock)
 
-            body(0)
+            shares.run(worker: 0)
 
             if !Self.spin(until: { remaining.load(ordering: .acquiring) == 0 }) {
                 pthread_mutex_lock(lock)
@@ -175,7 +278,8 @@ final class WorkerPool: @unchecked Sendable {
                 callerSleeps = false
                 pthread_mutex_unlock(lock)
             }
-            self.body = nil
+            self.shares = nil
+            sharesType = nil
         }
     }
 
@@ -263,12 +367,15 @@ final class WorkerPool: @unchecked Sendable {
         }
     }
 
-    /// Runs `body(index)`. Its copy of the body is released on return, before the caller can see
-    /// the share finished (the caller's `withoutActuallyEscaping` checks that nothing kept it).
+    /// Runs share `index` of the current call. Whatever it copies out of the shares (a closure's
+    /// context) is released on return, before the caller can see the share finished (the
+    /// closure forms' `withoutActuallyEscaping` checks that nothing kept the closure).
     @inline(never)
     private func runShare(_ index: Int) {
-        let body = self.body!
-        body(index)
+        func run<Shares: WorkerShares>(_: Shares.Type) {
+            shares!.assumingMemoryBound(to: Shares.self).pointee.run(worker: index)
+        }
+        run(sharesType!)
     }
 }
 

@@ -25,22 +25,30 @@ extension Tensor {
         // library keeps 1 KiB there), a heap temporary for larger tensors.
         return withUnsafeTemporaryAllocation(of: Double.self, capacity: blocks) { out in
             let dst = out.baseAddress!
-            Parallel.forRanges(blocks, costPerElement: block) { r in
-                for b in r {
-                    let start = b * block, end = Swift.min(count, start + block)
-                    var lanes = SIMD16<Float>()
-                    var j = start
-                    while j + 16 <= end {
-                        let v = UnsafeRawPointer(src + j).loadUnaligned(as: SIMD16<Float>.self)
-                        lanes += v * v    // (not addProduct: that calls libm's fmaf per lane)
-                        j += 16
-                    }
-                    var tail: Float = 0
-                    while j < end { tail += src[j] * src[j]; j += 1 }
-                    dst[b] = Double(lanes.sum()) + Double(tail)
-                }
-            }
+            Parallel.forRanges(blocks, costPerElement: block, SquaresOfBlocks(src: src, count: count, block: block, sums: dst))
             return out.reduce(0, +)
+        }
+    }
+
+    /// One task per block of ``sumOfSquares()``: `sums[b] = Σ src[j]²` over block `b` of
+    /// `block` values (the last shorter).
+    private struct SquaresOfBlocks: ParallelLoop {
+        let src: UnsafePointer<Float>, count: Int, block: Int, sums: UnsafeMutablePointer<Double>
+
+        func run(_ blocks: Range<Int>) {
+            for b in blocks {
+                let start = b * block, end = Swift.min(count, start + block)
+                var lanes = SIMD16<Float>()
+                var j = start
+                while j + 16 <= end {
+                    let v = UnsafeRawPointer(src + j).loadUnaligned(as: SIMD16<Float>.self)
+                    lanes += v * v    // (not addProduct: that calls libm's fmaf per lane)
+                    j += 16
+                }
+                var tail: Float = 0
+                while j < end { tail += src[j] * src[j]; j += 1 }
+                sums[b] = Double(lanes.sum()) + Double(tail)
+            }
         }
     }
 

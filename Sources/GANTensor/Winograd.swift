@@ -65,6 +65,9 @@ enum WinogradConvolution {
         /// Output tiles per image: `tileRows × tileColumns`.
         let tileRows: Int, tileColumns: Int
         var tilesPerImage: Int { tileRows * tileColumns }
+        /// Groups of 8 input and output channels (the last may be partial): the transforms' lanes.
+        var inputGroups: Int { (channels + 7) / 8 }
+        var outputGroups: Int { (outChannels + 7) / 8 }
         /// Floats from one position's matrix to the next in U, V and M (for `tiles` tiles).
         var uStride: Int { spaced(outChannels * phaseChannels) }
         func vStride(_ tiles: Int) -> Int { spaced(phaseChannels * tiles) }
@@ -165,8 +168,15 @@ enum WinogradConvolution {
 
     /// U[e][k][(2p + q)·C + c] = (G g Gᵀ)[e] with g[a][b] = w[k, c, 2a + p, 2b + q].
     static func transformWeight(_ w: UnsafePointer<Float>, _ t: Tiling, into u: UnsafeMutablePointer<Float>) {
-        let stride = t.uStride
-        Parallel.forRanges(t.outChannels * t.channels, costPerElement: 64) { pairs in
+        Parallel.forRanges(t.outChannels * t.channels, costPerElement: 64, WeightTransform(w: w, t: t, u: u))
+    }
+
+    /// One task per (k, c) pair of ``transformWeight(_:_:into:)``.
+    private struct WeightTransform: ParallelLoop {
+        let w: UnsafePointer<Float>, t: Tiling, u: UnsafeMutablePointer<Float>
+
+        func run(_ pairs: Range<Int>) {
+            let stride = t.uStride
             for pair in pairs {
                 let k = pair / t.channels, c = pair % t.channels
                 let kernel = w + pair * 16  // w[k, c] is the 4×4 block at (k·C + c)·16
@@ -187,8 +197,15 @@ enum WinogradConvolution {
 
     /// dw[k, c, 2a + p, 2b + q] = (Gᵀ Ugrad G)[a][b] for Ugrad[e][k][(2p + q)·C + c]: the adjoint of ``transformWeight``.
     static func transformWeightGradient(_ du: UnsafePointer<Float>, _ t: Tiling, into dw: UnsafeMutablePointer<Float>) {
-        let stride = t.uStride
-        Parallel.forRanges(t.outChannels * t.channels, costPerElement: 64) { pairs in
+        Parallel.forRanges(t.outChannels * t.channels, costPerElement: 64, WeightGradientTransform(du: du, t: t, dw: dw))
+    }
+
+    /// One task per (k, c) pair of ``transformWeightGradient(_:_:into:)``.
+    private struct WeightGradientTransform: ParallelLoop {
+        let du: UnsafePointer<Float>, t: Tiling, dw: UnsafeMutablePointer<Float>
+
+        func run(_ pairs: Range<Int>) {
+            let stride = t.uStride
             for pair in pairs {
                 let k = pair / t.channels, c = pair % t.channels
                 let kernel = dw + pair * 16
@@ -224,9 +241,16 @@ enum WinogradConvolution {
     /// in the ``ResiduePlane`` layout its columns s = 0, 1, 2 are entries tj, tj and tj + 1 of
     /// the runs of residues q, q + 2 and q.
     static func transformInput(_ x: UnsafePointer<Float>, _ t: Tiling, images: Range<Int>, into v: UnsafeMutablePointer<Float>) {
-        let tiles = images.count * t.tilesPerImage, stride = t.vStride(tiles), cp = t.phaseChannels
-        let groups = (t.channels + 7) / 8, layout = ResiduePlane(t), tw = t.tileColumns
-        Parallel.forRanges(images.count * groups, costPerElement: 8 * 4 * 9 * t.tilesPerImage) { tasks in
+        Parallel.forRanges(images.count * t.inputGroups, costPerElement: 8 * 4 * 9 * t.tilesPerImage, InputTransform(x: x, t: t, images: images, v: v))
+    }
+
+    /// One task per (image, group of 8 channels) of ``transformInput(_:_:images:into:)``.
+    private struct InputTransform: ParallelLoop {
+        let x: UnsafePointer<Float>, t: Tiling, images: Range<Int>, v: UnsafeMutablePointer<Float>
+
+        func run(_ tasks: Range<Int>) {
+            let tiles = images.count * t.tilesPerImage, stride = t.vStride(tiles), cp = t.phaseChannels
+            let groups = t.inputGroups, layout = ResiduePlane(t), tw = t.tileColumns
             BufferPool.withScratch(floats: 8 * layout.count) { buffer in
                 let plane = UnsafeMutableRawPointer(buffer).bindMemory(to: Lanes.self, capacity: layout.count)
                 // The padding entries stay 0: every task writes the same pixel entries.
@@ -264,9 +288,16 @@ enum WinogradConvolution {
     /// plane at the pixels the tile read (tiles overlap by one row and column), then the plane
     /// stored. The adjoint of ``transformInput``, in the same layout.
     static func transformInputGradient(_ v: UnsafePointer<Float>, _ t: Tiling, images: Range<Int>, into dx: UnsafeMutablePointer<Float>) {
-        let tiles = images.count * t.tilesPerImage, stride = t.vStride(tiles), cp = t.phaseChannels
-        let groups = (t.channels + 7) / 8, layout = ResiduePlane(t), tw = t.tileColumns
-        Parallel.forRanges(images.count * groups, costPerElement: 8 * 4 * 9 * t.tilesPerImage) { tasks in
+        Parallel.forRanges(images.count * t.inputGroups, costPerElement: 8 * 4 * 9 * t.tilesPerImage, InputGradientTransform(v: v, t: t, images: images, dx: dx))
+    }
+
+    /// One task per (image, group of 8 channels) of ``transformInputGradient(_:_:images:into:)``.
+    private struct InputGradientTransform: ParallelLoop {
+        let v: UnsafePointer<Float>, t: Tiling, images: Range<Int>, dx: UnsafeMutablePointer<Float>
+
+        func run(_ tasks: Range<Int>) {
+            let tiles = images.count * t.tilesPerImage, stride = t.vStride(tiles), cp = t.phaseChannels
+            let groups = t.inputGroups, layout = ResiduePlane(t), tw = t.tileColumns
             BufferPool.withScratch(floats: 8 * layout.count) { buffer in
                 let plane = UnsafeMutableRawPointer(buffer).bindMemory(to: Lanes.self, capacity: layout.count)
                 for task in tasks {
@@ -303,9 +334,16 @@ enum WinogradConvolution {
 
     /// y[n, k, 2ti + a, 2tj + b] = (Aᵀ M A)[a][b] for the images of the chunk, outputs past OH or OW dropped.
     static func transformOutput(_ m: UnsafePointer<Float>, _ t: Tiling, images: Range<Int>, into y: UnsafeMutablePointer<Float>) {
-        let tiles = images.count * t.tilesPerImage, stride = t.mStride(tiles), kk = t.outChannels
-        let groups = (kk + 7) / 8, layout = TilePlane(t), tw = t.tileColumns
-        Parallel.forRanges(images.count * groups, costPerElement: 8 * 9 * t.tilesPerImage) { tasks in
+        Parallel.forRanges(images.count * t.outputGroups, costPerElement: 8 * 9 * t.tilesPerImage, OutputTransform(m: m, t: t, images: images, y: y))
+    }
+
+    /// One task per (image, group of 8 output channels) of ``transformOutput(_:_:images:into:)``.
+    private struct OutputTransform: ParallelLoop {
+        let m: UnsafePointer<Float>, t: Tiling, images: Range<Int>, y: UnsafeMutablePointer<Float>
+
+        func run(_ tasks: Range<Int>) {
+            let tiles = images.count * t.tilesPerImage, stride = t.mStride(tiles), kk = t.outChannels
+            let groups = t.outputGroups, layout = TilePlane(t), tw = t.tileColumns
             BufferPool.withScratch(floats: 8 * layout.count) { buffer in
                 let plane = UnsafeMutableRawPointer(buffer).bindMemory(to: Lanes.self, capacity: layout.count)
                 for task in tasks {
@@ -333,9 +371,16 @@ enum WinogradConvolution {
     /// Mgrad[e][t][k] = (A dY Aᵀ)[e] for the 2×2 tiles of dy: [N, K, OH, OW] (0 past OH or OW):
     /// the adjoint of ``transformOutput``.
     static func transformOutputGradient(_ dy: UnsafePointer<Float>, _ t: Tiling, images: Range<Int>, into m: UnsafeMutablePointer<Float>) {
-        let tiles = images.count * t.tilesPerImage, stride = t.mStride(tiles), kk = t.outChannels
-        let groups = (kk + 7) / 8, layout = TilePlane(t), tw = t.tileColumns
-        Parallel.forRanges(images.count * groups, costPerElement: 8 * 9 * t.tilesPerImage) { tasks in
+        Parallel.forRanges(images.count * t.outputGroups, costPerElement: 8 * 9 * t.tilesPerImage, OutputGradientTransform(dy: dy, t: t, images: images, m: m))
+    }
+
+    /// One task per (image, group of 8 output channels) of ``transformOutputGradient(_:_:images:into:)``.
+    private struct OutputGradientTransform: ParallelLoop {
+        let dy: UnsafePointer<Float>, t: Tiling, images: Range<Int>, m: UnsafeMutablePointer<Float>
+
+        func run(_ tasks: Range<Int>) {
+            let tiles = images.count * t.tilesPerImage, stride = t.mStride(tiles), kk = t.outChannels
+            let groups = t.outputGroups, layout = TilePlane(t), tw = t.tileColumns
             BufferPool.withScratch(floats: 8 * layout.count) { buffer in
                 let plane = UnsafeMutableRawPointer(buffer).bindMemory(to: Lanes.self, capacity: layout.count)
                 // The grid past OH and OW stays 0: every task writes the same entries.
