@@ -109,11 +109,14 @@ public func batchNormInference(_ x: Variable, mean: Tensor, variance: Tensor, we
 public func batchNormInferenceInPlace(_ x: Variable, mean: Tensor, variance: Tensor, weight: Variable?, bias: Variable?,
                                       epsilon: Float, activationSlope: Float? = nil) {
     require(!GradientMode.isEnabled, "batchNormInferenceInPlace: only where no graph is recorded (withoutGradients)")
-    let (scale, shift) = foldedStatistics(mean: mean, variance: variance, weight: weight, bias: bias, epsilon: epsilon)
-    NormalizationKernels.channelAffineInPlace(&x.value, scale: scale.value, shift: shift.value, activationSlope: activationSlope)
+    let (scale, shift) = NormalizationKernels.foldedStatistics(mean: mean, variance: variance, weight: weight?.value,
+                                                               bias: bias?.value, epsilon: epsilon)
+    NormalizationKernels.channelAffineInPlace(&x.value, scale: scale, shift: shift, activationSlope: activationSlope)
 }
 
-/// `scale = weight/√(var + ε)` and `shift = bias − mean·scale`, each `[C]`.
+/// `scale = weight/√(var + ε)` and `shift = bias − mean·scale`, each `[C]`, as differentiable
+/// ops (``NormalizationKernels/foldedStatistics(mean:variance:weight:bias:epsilon:)`` gives the
+/// same bits on tensors).
 private func foldedStatistics(mean: Tensor, variance: Tensor, weight: Variable?, bias: Variable?,
                               epsilon: Float) -> (scale: Variable, shift: Variable) {
     let invStd = Variable(variance.map { 1 / ($0 + epsilon).squareRoot() }.reshaped([variance.count]))

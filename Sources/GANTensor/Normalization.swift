@@ -119,6 +119,29 @@ public enum NormalizationKernels {
         }
     }
 
+    /// Evaluation-mode batch norm as one affine map per channel: `scale[c] = weight[c] / √(var[c] + ε)`
+    /// (`1 / √(var[c] + ε)` without a weight) and `shift[c] = bias[c] − mean[c]·scale[c]`
+    /// (`−mean[c]·scale[c]` without a bias), each `[C]` for `mean`, `variance`, `weight`, `bias`
+    /// of `C` values. Rounded step by step as the differentiable form in GANAutograd, so both give
+    /// the same bits; here without a graph's objects, for inference.
+    public static func foldedStatistics(mean: Tensor, variance: Tensor, weight: Tensor?, bias: Tensor?,
+                                        epsilon: Float) -> (scale: Tensor, shift: Tensor) {
+        let c = variance.count
+        require(mean.count == c && (weight?.count ?? c) == c && (bias?.count ?? c) == c,
+                "foldedStatistics: mean \(mean.shape), weight \(weight?.shape ?? []) and bias \(bias?.shape ?? []) must have \(c) values like variance \(variance.shape)")
+        let shape = [c]
+        let scale = Tensor(uninitializedShape: shape), shift = Tensor(uninitializedShape: shape)
+        let m = mean.pointer, v = variance.pointer, w = weight?.pointer, b = bias?.pointer
+        let ps = scale.storage.pointer, pt = shift.storage.pointer
+        for ch in 0..<c {
+            let invStd = 1 / (v[ch] + epsilon).squareRoot()
+            ps[ch] = w.map { $0[ch] * invStd } ?? invStd
+            let shifted = m[ch] * ps[ch]
+            pt[ch] = b.map { $0[ch] - shifted } ?? -shifted
+        }
+        return (scale, shift)
+    }
+
     /// `y[n, c, p] = f(x[n, c, p] · scale[c] + shift[c])` in one pass (evaluation-mode batch norm
     /// with folded statistics), `f` the identity or LeakyReLU with negative slope `activationSlope`
     /// (0: ReLU). `scale`: `[C]`; `shift`: `[C]` or nil (0).

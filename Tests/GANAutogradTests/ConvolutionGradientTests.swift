@@ -305,6 +305,32 @@ final class ConvolutionGradientTests: XCTestCase {
         }
     }
 
+    /// In place (inference, statistics folded on tensors by
+    /// ``NormalizationKernels/foldedStatistics(mean:variance:weight:bias:epsilon:)``) and as
+    /// differentiable ops (folded by variable ops), evaluation-mode batch norm gives the same
+    /// bits: with and without weight and bias, with and without a fused LeakyReLU.
+    func testBatchNormInferenceInPlaceMatchesTheDifferentiableForm() {
+        let rng = RandomGenerator(seed: 75)
+        let mean = rng.normal([5]), variance = rng.uniform([5], low: 0.2, high: 3)
+        let w = Variable(rng.normal([5])), b = Variable(rng.normal([5]))
+        for (weight, bias) in [(w, b), (w, nil), (nil, b), (nil, nil)] as [(Variable?, Variable?)] {
+            for slope in [nil, 0.2] as [Float?] {
+                let x = rng.normal([3, 5, 3, 7])
+                let expected = withoutGradients {
+                    batchNormInference(Variable(x), mean: mean, variance: variance, weight: weight, bias: bias,
+                                       epsilon: 1e-5, activationSlope: slope)
+                }
+                let inPlace = Variable(Tensor(shape: x.shape, values: x.scalars))
+                withoutGradients {
+                    batchNormInferenceInPlace(inPlace, mean: mean, variance: variance, weight: weight, bias: bias,
+                                              epsilon: 1e-5, activationSlope: slope)
+                }
+                XCTAssertEqual(inPlace.value.scalars.map(\.bitPattern), expected.value.scalars.map(\.bitPattern),
+                               "weight \(weight != nil), bias \(bias != nil), slope \(String(describing: slope))")
+            }
+        }
+    }
+
     /// The per-channel affine map behind evaluation-mode batch norm, checked on its own: with
     /// and without a shift, on [N, C] and odd [N, C, H, W].
     func testChannelAffineGradients() {
