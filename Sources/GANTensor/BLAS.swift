@@ -268,6 +268,13 @@ public enum BLAS {
 extension Tensor {
     /// Matrix product of rank-2 tensors: `[m, k] · [k, n] → [m, n]`, with optional transposes
     /// (`transposeA` reads `a` as `[k, m]` stored, etc.).
+    ///
+    /// Leading and trailing rows of `a` (untransposed) that are all zero give rows of +0 without
+    /// the product: the cotangent of a slice is zero outside it, and in a simultaneous step the
+    /// generator's backward pass through a discriminator run on real and fake rows together
+    /// carries zeros in the real rows. A deliberate deviation from sgemm and PyTorch: there such
+    /// a row is ±0, and NaN where `b` holds an infinity or NaN. Finding the rows reads only the
+    /// zeros at either end, so a product without them pays two reads.
     public static func matmul(_ a: Tensor, _ b: Tensor, transposeA: Bool = false, transposeB: Bool = false) -> Tensor {
         product(a, b, transposeA, transposeB, addingRow: nil)
     }
@@ -292,9 +299,28 @@ extension Tensor {
             require(row.count == n, "matmul: row of \(row.count) values added to a product with \(n) columns")
             for i in 0..<m { (dst + i * n).update(from: row.pointer, count: n) }
         }
+        // C[rows, :] = op(A)[rows, :] · op(B); the other rows of op(A) are zero.
+        let rows = transposeA ? 0..<m : nonzeroRows(a.pointer, rows: m, columns: ka)
+        if row == nil {
+            dst.update(repeating: 0, count: rows.lowerBound * n)
+            (dst + rows.upperBound * n).update(repeating: 0, count: (m - rows.upperBound) * n)
+        }
         BLAS.gemm(
-            transposeA: transposeA, transposeB: transposeB, m: m, n: n, k: ka,
-            a: a.pointer, lda: a.shape[1], b: b.pointer, ldb: b.shape[1], beta: row == nil ? 0 : 1, c: dst, ldc: n)
+            transposeA: transposeA, transposeB: transposeB, m: rows.count, n: n, k: ka,
+            a: a.pointer + rows.lowerBound * ka, lda: a.shape[1], b: b.pointer, ldb: b.shape[1],
+            beta: row == nil ? 0 : 1, c: dst + rows.lowerBound * n, ldc: n)
         return out
+    }
+
+    /// The rows of the `[rows, columns]` matrix at `a` from its first row with an element other
+    /// than ±0 to its last (empty when every element is ±0), read from both ends.
+    static func nonzeroRows(_ a: UnsafePointer<Float>, rows: Int, columns: Int) -> Range<Int> {
+        let count = rows * columns
+        var first = 0
+        while first < count && a[first] == 0 { first += 1 }
+        if first == count || columns == 0 { return columns == 0 ? 0..<rows : 0..<0 }
+        var last = count - 1
+        while a[last] == 0 { last -= 1 }
+        return first / columns ..< last / columns + 1
     }
 }

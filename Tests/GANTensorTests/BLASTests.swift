@@ -104,6 +104,38 @@ final class BLASTests: XCTestCase {
         }
     }
 
+    /// Leading and trailing zero rows of `a` (the cotangent of a slice) skip the product: those
+    /// output rows are +0 (or the added row), the rows between them (a zero row among them
+    /// included) equal the reference, even with an infinity in `b` that a zero row would turn
+    /// into NaN through sgemm; all-zero and transposed operands too, split or not.
+    func testZeroRowsAtEitherEndSkipTheProduct() {
+        let rng = RandomGenerator(seed: 10)
+        for (m, n, k) in [(9, 5, 4), (301, 1201, 33)] {
+            var values = rng.normal([m, k]).scalars
+            let zeroRows = Set([0, 1, m / 2, m - 1])
+            for i in zeroRows { for p in 0..<k { values[i * k + p] = i == 1 ? -0.0 : 0 } }
+            let a = Tensor(shape: [m, k], values: values), b = rng.normal([k, n]), row = rng.normal([n])
+            XCTAssertEqual(Tensor.nonzeroRows(a.pointer, rows: m, columns: k), 2..<(m - 1))
+            var bWithInfinity = b.scalars
+            bWithInfinity[0] = .infinity
+            let product = Tensor.matmul(a, Tensor(shape: [k, n], values: bWithInfinity))
+            let plus = Tensor.matmulAddingRow(a, b, row: row), plain = Tensor.matmul(a, b), reference = naive(a, b, false, false)
+            for i in [0, 1, m - 1] {
+                XCTAssertEqual((0..<n).map { product[i, $0].bitPattern }, [UInt32](repeating: 0, count: n), "row \(i) is +0")
+                XCTAssertEqual((0..<n).map { plus[i, $0] }, row.scalars, "row \(i) is the added row")
+            }
+            XCTAssertTrue((0..<n).allSatisfy { product[m / 2, $0].isNaN || product[m / 2, $0] == 0 },
+                          "a zero row between nonzero rows goes through sgemm")
+            assertCloseTensor(plain, reference, tolerance: 1e-4)
+            let transposed = Tensor.matmul(Tensor(shape: [k, m], values: (0..<(k * m)).map { a[$0 % m, $0 / m] }), b, transposeA: true)
+            assertCloseTensor(transposed, reference, tolerance: 1e-4)
+        }
+        let zeros = Tensor(zeros: [4, 3]), b = RandomGenerator(seed: 11).normal([3, 2]), row = Tensor(shape: [2], values: [5, -6])
+        XCTAssertEqual(Tensor.nonzeroRows(zeros.pointer, rows: 4, columns: 3), 0..<0)
+        XCTAssertEqual(Tensor.matmul(zeros, b).scalars, [Float](repeating: 0, count: 8))
+        XCTAssertEqual(Tensor.matmulAddingRow(zeros, b, row: row).scalars, [5, -6, 5, -6, 5, -6, 5, -6])
+    }
+
     func testKernelSetNamesTheLibrary() {
         BLAS.forEachLinkedLibrary { library in
             XCTAssertTrue(BLAS.kernelSet.hasPrefix(library.rawValue), "\(BLAS.kernelSet) for \(library)")
