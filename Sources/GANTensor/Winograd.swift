@@ -251,8 +251,7 @@ enum WinogradConvolution {
         func run(_ tasks: Range<Int>) {
             let tiles = images.count * t.tilesPerImage, stride = t.vStride(tiles), cp = t.phaseChannels
             let groups = t.inputGroups, layout = ResiduePlane(t), tw = t.tileColumns
-            BufferPool.withScratch(floats: 8 * layout.count) { buffer in
-                let plane = UnsafeMutableRawPointer(buffer).bindMemory(to: Lanes.self, capacity: layout.count)
+            withLaneScratch(layout.count) { plane in
                 // The padding entries stay 0: every task writes the same pixel entries.
                 plane.update(repeating: Lanes(), count: layout.count)
                 for task in tasks {
@@ -298,8 +297,7 @@ enum WinogradConvolution {
         func run(_ tasks: Range<Int>) {
             let tiles = images.count * t.tilesPerImage, stride = t.vStride(tiles), cp = t.phaseChannels
             let groups = t.inputGroups, layout = ResiduePlane(t), tw = t.tileColumns
-            BufferPool.withScratch(floats: 8 * layout.count) { buffer in
-                let plane = UnsafeMutableRawPointer(buffer).bindMemory(to: Lanes.self, capacity: layout.count)
+            withLaneScratch(layout.count) { plane in
                 for task in tasks {
                     let n = task / groups, c0 = (task % groups) * 8, lanes = min(8, t.channels - c0)
                     plane.update(repeating: Lanes(), count: layout.count)
@@ -344,8 +342,7 @@ enum WinogradConvolution {
         func run(_ tasks: Range<Int>) {
             let tiles = images.count * t.tilesPerImage, stride = t.mStride(tiles), kk = t.outChannels
             let groups = t.outputGroups, layout = TilePlane(t), tw = t.tileColumns
-            BufferPool.withScratch(floats: 8 * layout.count) { buffer in
-                let plane = UnsafeMutableRawPointer(buffer).bindMemory(to: Lanes.self, capacity: layout.count)
+            withLaneScratch(layout.count) { plane in
                 for task in tasks {
                     let n = task / groups, k0 = (task % groups) * 8, lanes = min(8, kk - k0)
                     let src = m + n * t.tilesPerImage * kk + k0
@@ -381,8 +378,7 @@ enum WinogradConvolution {
         func run(_ tasks: Range<Int>) {
             let tiles = images.count * t.tilesPerImage, stride = t.mStride(tiles), kk = t.outChannels
             let groups = t.outputGroups, layout = TilePlane(t), tw = t.tileColumns
-            BufferPool.withScratch(floats: 8 * layout.count) { buffer in
-                let plane = UnsafeMutableRawPointer(buffer).bindMemory(to: Lanes.self, capacity: layout.count)
+            withLaneScratch(layout.count) { plane in
                 // The grid past OH and OW stays 0: every task writes the same entries.
                 plane.update(repeating: Lanes(), count: layout.count)
                 for task in tasks {
@@ -487,6 +483,14 @@ enum WinogradConvolution {
                 let row = planes + i * outWidth
                 for j in 0..<outWidth { WinogradConvolution.scatter(layout[i * width + j], row + j, stride: outHeight * outWidth, lanes) }
             }
+        }
+    }
+
+    /// Runs `body` with `count` SIMD8 entries of cached scratch (contents undefined): a task's
+    /// plane in a transform's layout.
+    static func withLaneScratch(_ count: Int, _ body: (UnsafeMutablePointer<Lanes>) -> Void) {
+        BufferPool.withScratch(floats: 8 * count) { buffer in
+            body(UnsafeMutableRawPointer(buffer).bindMemory(to: Lanes.self, capacity: count))
         }
     }
 

@@ -16,6 +16,15 @@ public func runTestInFreshProcess(_ test: String, environment: [String: String],
     return (child.terminationStatus, log)
 }
 
+/// Runs `test` in a fresh process as ``runTestInFreshProcess(_:environment:removing:)`` does and
+/// records a failure, naming `what`, unless it ran and passed.
+public func assertPassesInFreshProcess(_ test: String, environment: [String: String], removing: [String] = [],
+                                       _ what: String, file: StaticString = #filePath, line: UInt = #line) throws {
+    let (status, log) = try runTestInFreshProcess(test, environment: environment, removing: removing)
+    XCTAssertEqual(status, 0, "\(what) in a fresh process failed:\n\(log)", file: file, line: line)
+    XCTAssertTrue(log.contains("Executed 1 test, with 0 failures"), "the fresh process ran no \(what):\n\(log)", file: file, line: line)
+}
+
 /// Calls `read` (which should refuse the FIFO at `fifo` at once) on another thread and returns
 /// what it threw; should it still wait after 10 s, records a failure naming `what` and releases
 /// it by opening the FIFO for writing.
