@@ -243,32 +243,29 @@ public enum ConvolutionKernels {
     /// split by stride phase), so every row of a kernel tap is one contiguous run of `OW` floats:
     /// no bounds test and no strided read per element.
     static func im2col(_ x: Tensor, _ g: Conv2dGeometry, images: Range<Int>, into dst: UnsafeMutablePointer<Float>) {
-        let oh = g.outHeight, ow = g.outWidth, ohw = oh * ow, cols = images.count * ohw
-        let src = x.pointer, n0 = images.lowerBound, hw = g.inHeight * g.inWidth
-        let kh = g.kernelHeight, kw = g.kernelWidth, sh = g.strideHeight
-        Parallel.forRanges(images.count * g.inChannels, costPerElement: kh * kw * ohw, Im2col(
-            src: src, dst: dst, firstImage: n0, channels: g.inChannels, planeSize: hw, padded: PaddedPlane(g),
-            kernelHeight: kh, kernelWidth: kw, strideHeight: sh, outHeight: oh, outWidth: ow, columns: cols))
+        Parallel.forRanges(images.count * g.inChannels, costPerElement: g.kernelHeight * g.kernelWidth * g.outHeight * g.outWidth,
+                           Im2col(src: x.pointer, dst: dst, images: images, g: g))
     }
 
     /// One task per (image n, channel c) of ``im2col(_:_:images:into:)``: it fills the kH·kW
     /// rows of channel c in the columns of image n.
     private struct Im2col: ParallelLoop {
-        let src: UnsafePointer<Float>, dst: UnsafeMutablePointer<Float>
-        let firstImage: Int, channels: Int, planeSize: Int, padded: PaddedPlane
-        let kernelHeight: Int, kernelWidth: Int, strideHeight: Int, outHeight: Int, outWidth: Int, columns: Int
+        let src: UnsafePointer<Float>, dst: UnsafeMutablePointer<Float>, images: Range<Int>, g: Conv2dGeometry
 
         func run(_ tasks: Range<Int>) {
-            let kh = kernelHeight, kw = kernelWidth, oh = outHeight, ow = outWidth, ohw = oh * ow
+            let oh = g.outHeight, ow = g.outWidth, ohw = oh * ow, cols = images.count * ohw
+            let n0 = images.lowerBound, hw = g.inHeight * g.inWidth
+            let kh = g.kernelHeight, kw = g.kernelWidth, sh = g.strideHeight
+            let padded = PaddedPlane(g)
             BufferPool.withScratch(floats: padded.count) { scratch in
                 for task in tasks {
-                    let n = task / channels, c = task % channels
-                    padded.load(src + ((firstImage + n) * channels + c) * planeSize, into: scratch)
+                    let n = task / g.inChannels, c = task % g.inChannels
+                    padded.load(src + ((n0 + n) * g.inChannels + c) * hw, into: scratch)
                     for i in 0..<kh {
                         for j in 0..<kw {
-                            let row = dst + ((c * kh + i) * kw + j) * columns + n * ohw
+                            let row = dst + ((c * kh + i) * kw + j) * cols + n * ohw
                             for y in 0..<oh {
-                                copyRun(from: scratch + padded.run(row: y * strideHeight + i, tap: j), to: row + y * ow, count: ow)
+                                copyRun(from: scratch + padded.run(row: y * sh + i, tap: j), to: row + y * ow, count: ow)
                             }
                         }
                     }

@@ -85,20 +85,20 @@ public enum NormalizationKernels {
         let channelShape = [c]
         let dw = Tensor(uninitializedShape: channelShape), db = Tensor(uninitializedShape: channelShape)
         Parallel.forRanges(c, costPerElement: 3 * n * p, BackwardChannels(
-            px: x.pointer, pg: dy.pointer, pdx: dx.storage.pointer, pdw: dw.storage.pointer, pdb: db.storage.pointer,
-            pm: s.mean.pointer, pi: s.inverseStandardDeviation.pointer, w: weight?.pointer, n: n, c: c, p: p))
+            x: x.pointer, dy: dy.pointer, dx: dx.storage.pointer, dWeight: dw.storage.pointer, dBias: db.storage.pointer,
+            mean: s.mean.pointer, invStd: s.inverseStandardDeviation.pointer, weight: weight?.pointer, n: n, c: c, p: p))
         return (dx, dw, db)
     }
 
-    /// One task per channel of ``batchNormBackward(_:input:weight:statistics:)``: `px` the input,
-    /// `pg` dy, `pdx`/`pdw`/`pdb` the gradients, `pm` μ, `pi` invStd, `w` the weight.
+    /// One task per channel of ``batchNormBackward(_:input:weight:statistics:)``.
     private struct BackwardChannels: ParallelLoop {
-        let px: UnsafePointer<Float>, pg: UnsafePointer<Float>, pdx: UnsafeMutablePointer<Float>
-        let pdw: UnsafeMutablePointer<Float>, pdb: UnsafeMutablePointer<Float>
-        let pm: UnsafePointer<Float>, pi: UnsafePointer<Float>, w: UnsafePointer<Float>?
+        let x: UnsafePointer<Float>, dy: UnsafePointer<Float>, dx: UnsafeMutablePointer<Float>
+        let dWeight: UnsafeMutablePointer<Float>, dBias: UnsafeMutablePointer<Float>
+        let mean: UnsafePointer<Float>, invStd: UnsafePointer<Float>, weight: UnsafePointer<Float>?
         let n: Int, c: Int, p: Int
 
         func run(_ channels: Range<Int>) {
+            let px = x, pg = dy, pdx = dx, pdw = dWeight, pdb = dBias, pm = mean, pi = invStd, w = weight
             let m = Float(n * p)
             for ch in channels {
                 let mu = pm[ch], inv = pi[ch]

@@ -57,8 +57,9 @@ public enum Parallel {
         WorkerPool.shared.run(workers, threads: threadCount, Shares(loop: loop, count: count, workers: workers))
     }
 
-    /// Calls `loop.run(w..<w + 1)` for every worker `w` in `0..<workers`, on threads as
-    /// ``perform(_:_:)-closure`` calls its closure, without allocating.
+    /// Runs `loop` over `0..<workers`, one index per worker on threads as
+    /// ``perform(_:_:)-closure`` runs its closure (`loop.run(w..<w + 1)` for worker `w`; on one
+    /// thread, one call over the whole range), without allocating.
     public static func perform<Loop: ParallelLoop>(_ workers: Int, _ loop: Loop) {
         if workers <= 1 || threadCount <= 1 {
             if workers > 0 { loop.run(0..<workers) }
