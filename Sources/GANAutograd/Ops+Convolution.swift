@@ -25,30 +25,30 @@ private func sharedWithWeightGradient(_ operands: ConvertedOperands?, _ need: Ne
 func conv2dPrimitive(_ x: Variable, _ w: Variable, _ g: Conv2dGeometry, operands: ConvertedOperands? = nil) -> Variable {
     let operands = operandsToShare(operands, x, w, g)
     let y = ConvolutionKernels.conv2dForward(input: x.value, weight: w.value, geometry: g, operands: operands)
-    return Variable.record("conv2d", y, inputs: [x, w]) { dy, need in
+    return Variable.record("conv2d", y, inputs: Variable.Inputs(x, w)) { dy, need in
         let shared = sharedWithWeightGradient(operands, need)
-        return [need[0] ? conv2dInputGradPrimitive(dy, w, g, operands: shared) : nil,
-                need[1] ? conv2dWeightGradPrimitive(x, dy, g, operands: shared) : nil]
+        return Variable.Cotangents(need[0] ? conv2dInputGradPrimitive(dy, w, g, operands: shared) : nil,
+                need[1] ? conv2dWeightGradPrimitive(x, dy, g, operands: shared) : nil)
     }
 }
 
 func conv2dInputGradPrimitive(_ dy: Variable, _ w: Variable, _ g: Conv2dGeometry, operands: ConvertedOperands? = nil) -> Variable {
     let operands = operandsToShare(operands, dy, w, g)
     let dx = ConvolutionKernels.conv2dBackwardInput(outputGradient: dy.value, weight: w.value, geometry: g, operands: operands)
-    return Variable.record("conv2dInputGrad", dx, inputs: [dy, w]) { gx, need in
+    return Variable.record("conv2dInputGrad", dx, inputs: Variable.Inputs(dy, w)) { gx, need in
         // <convInputGrad(dy, w), gx> = <dy, conv(gx, w)> = <w, convWeightGrad(gx, dy)>
         let shared = sharedWithWeightGradient(operands, need)
-        return [need[0] ? conv2dPrimitive(gx, w, g, operands: shared) : nil,
-                need[1] ? conv2dWeightGradPrimitive(gx, dy, g, operands: shared) : nil]
+        return Variable.Cotangents(need[0] ? conv2dPrimitive(gx, w, g, operands: shared) : nil,
+                need[1] ? conv2dWeightGradPrimitive(gx, dy, g, operands: shared) : nil)
     }
 }
 
 func conv2dWeightGradPrimitive(_ x: Variable, _ dy: Variable, _ g: Conv2dGeometry, operands: ConvertedOperands? = nil) -> Variable {
     let dw = ConvolutionKernels.conv2dBackwardWeight(input: x.value, outputGradient: dy.value, geometry: g, operands: operands)
-    return Variable.record("conv2dWeightGrad", dw, inputs: [x, dy]) { gw, need in
+    return Variable.record("conv2dWeightGrad", dw, inputs: Variable.Inputs(x, dy)) { gw, need in
         // <convWeightGrad(x, dy), gw> = <dy, conv(x, gw)> = <x, convInputGrad(dy, gw)>
-        [need[0] ? conv2dInputGradPrimitive(dy, gw, g) : nil,
-         need[1] ? conv2dPrimitive(x, gw, g) : nil]
+        Variable.Cotangents(need[0] ? conv2dInputGradPrimitive(dy, gw, g) : nil,
+                            need[1] ? conv2dPrimitive(x, gw, g) : nil)
     }
 }
 

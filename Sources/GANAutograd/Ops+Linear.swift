@@ -5,14 +5,14 @@
 /// with the transposes chosen so no transposed copy is made.
 public func matmul(_ a: Variable, _ b: Variable, transposeA: Bool = false, transposeB: Bool = false) -> Variable {
     let out = Tensor.matmul(a.value, b.value, transposeA: transposeA, transposeB: transposeB)
-    return Variable.record("matmul", out, inputs: [a, b]) { g, need in
+    return Variable.record("matmul", out, inputs: Variable.Inputs(a, b)) { g, need in
         let da: Variable? = !need[0] ? nil
             : transposeA ? matmul(b, g, transposeA: transposeB, transposeB: true)
                          : matmul(g, b, transposeA: false, transposeB: !transposeB)
         let db: Variable? = !need[1] ? nil
             : transposeB ? matmul(g, a, transposeA: true, transposeB: transposeA)
                          : matmul(a, g, transposeA: !transposeA, transposeB: false)
-        return [da, db]
+        return Variable.Cotangents(da, db)
     }
 }
 
@@ -27,9 +27,9 @@ public func linear(_ x: Variable, weight: Variable, bias: Variable?) -> Variable
         x.rank == 2 && weight.rank == 2 && x.shape[1] == weight.shape[1] && bias.shape == [weight.shape[0]],
         "linear: expected x [N, in], weight [out, in], bias [out], got \(x.shape), \(weight.shape), \(bias.shape)")
     let out = Tensor.matmulAddingRow(x.value, weight.value, transposeB: true, row: bias.value)
-    return Variable.record("linear", out, inputs: [x, weight, bias]) { g, need in
-        [need[0] ? matmul(g, weight) : nil,
+    return Variable.record("linear", out, inputs: Variable.Inputs(x, weight, bias)) { g, need in
+        Variable.Cotangents(need[0] ? matmul(g, weight) : nil,
          need[1] ? matmul(g, x, transposeA: true) : nil,
-         need[2] ? g.sum(axes: [0]) : nil]
+         need[2] ? g.sum(axes: [0]) : nil)
     }
 }

@@ -18,12 +18,9 @@ public func batchNormTraining(
 ) -> (output: Variable, mean: Tensor, variance: Tensor) {
     let (y, statistics) = NormalizationKernels.batchNormForward(
         x.value, weight: weight?.value, bias: bias?.value, epsilon: epsilon, activationSlope: activationSlope)
-    let inputs: [Variable] = switch (weight, bias) {
-    case let (w?, b?): [x, w, b]
-    case let (w?, nil): [x, w]
-    case let (nil, b?): [x, b]
-    case (nil, nil): [x]
-    }
+    var inputs = Variable.Inputs(x)
+    if let weight { inputs.append(weight) }
+    if let bias { inputs.append(bias) }
     let op = activationSlope.map { $0 == 0 ? "batchNormReLU" : "batchNormLeakyReLU" } ?? "batchNorm"
     let output = Variable.record(op, y, inputs: inputs) { g, needed in
         if GradientMode.isEnabled {
@@ -37,8 +34,7 @@ public func batchNormTraining(
         let gNormalized = activationSlope.map { Tensor.leakyReluBackward(g.value, input: y, slope: $0) } ?? g.value
         let (dx, dw, db) = NormalizationKernels.batchNormBackward(
             gNormalized, input: x.value, weight: weight?.value, statistics: statistics)
-        var grads: [Variable?] = [needed[0] ? Variable(dx) : nil]
-        grads.reserveCapacity(inputs.count)
+        var grads = Variable.Cotangents(needed[0] ? Variable(dx) : nil)
         if let w = weight { grads.append(needed[grads.count] ? Variable(dw.reshaped(w.shape)) : nil) }
         if let b = bias { grads.append(needed[grads.count] ? Variable(db.reshaped(b.shape)) : nil) }
         return grads
@@ -72,13 +68,13 @@ public func batchNormComposite(_ x: Variable, weight: Variable?, bias: Variable?
 /// Only the gradients `needed` asks for are formed (nil for the others), in the order x, weight, bias.
 func batchNormBackwardComposite(
     _ g: Variable, _ x: Variable, weight: Variable?, bias: Variable?, epsilon: Float, needed: NeededInputs
-) -> [Variable?] {
+) -> Variable.Cotangents {
     let axes = x.rank == 2 ? [0] : [0, 2, 3]
     let statShape = x.rank == 2 ? [1, x.shape[1]] : [1, x.shape[1], 1, 1]
     let centered = x - x.mean(axes: axes, keepDims: true)
     let inverseStd = (centered.squared().mean(axes: axes, keepDims: true) + epsilon).pow(-0.5)
     let normalized = centered * inverseStd
-    var grads: [Variable?] = []
+    var grads = Variable.Cotangents()
     if needed[0] {
         let gHat = weight.map { g * $0.reshaped(statShape) } ?? g
         let meanG = gHat.mean(axes: axes, keepDims: true)
@@ -131,16 +127,16 @@ private func foldedStatistics(mean: Tensor, variance: Tensor, weight: Variable?,
 /// (≥ 0; 0 is ReLU); one pass (``NormalizationKernels/channelAffine(_:scale:shift:activationSlope:)``).
 public func channelAffine(_ x: Variable, scale: Variable, shift: Variable?, activationSlope: Float? = nil) -> Variable {
     let y = NormalizationKernels.channelAffine(x.value, scale: scale.value, shift: shift?.value, activationSlope: activationSlope)
-    let inputs = shift.map { [x, scale, $0] } ?? [x, scale]
+    let inputs = shift.map { Variable.Inputs(x, scale, $0) } ?? Variable.Inputs(x, scale)
     let op = activationSlope.map { $0 == 0 ? "channelAffineReLU" : "channelAffineLeakyReLU" } ?? "channelAffine"
     return Variable.record(op, y, inputs: inputs) { gOutput, needed in
         // Back through the activation first: where the output is positive, as its input was.
         let g = activationSlope.map { gOutput.scaledWhereNotPositive(y, by: $0) } ?? gOutput
         let axes = x.rank == 2 ? [0] : [0, 2, 3]
-        return [
-            needed[0] ? channelAffine(g, scale: scale, shift: nil) : nil,
-            needed[1] ? (g * x).sum(axes: axes) : nil,
-        ] + (shift == nil ? [] : [needed[2] ? g.sum(axes: axes) : nil])
+        var grads = Variable.Cotangents(needed[0] ? channelAffine(g, scale: scale, shift: nil) : nil,
+                                        needed[1] ? (g * x).sum(axes: axes) : nil)
+        if shift != nil { grads.append(needed[2] ? g.sum(axes: axes) : nil) }
+        return grads
     }
 }
 

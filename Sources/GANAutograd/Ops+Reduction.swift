@@ -4,8 +4,8 @@ extension Variable {
     /// Sum of all elements, as a scalar of shape `[]`.
     public func sum() -> Variable {
         let source = shape
-        return Variable.record("sum", Tensor(scalar: value.sumAll()), inputs: [self]) { g, _ in
-            [g.broadcast(to: source)]
+        return Variable.record("sum", Tensor(scalar: value.sumAll()), inputs: Variable.Inputs(self)) { g, _ in
+            Variable.Cotangents(g.broadcast(to: source))
         }
     }
 
@@ -15,10 +15,10 @@ extension Variable {
         // One reduction (this summed twice when `keepDims` was false: once more for the shape
         // the pullback needs, which it now works out itself).
         let out = value.sum(axes: axes, keepDims: keepDims)
-        return Variable.record("sumAxes", out, inputs: [self]) { g, _ in
+        return Variable.record("sumAxes", out, inputs: Variable.Inputs(self)) { g, _ in
             var keptShape = source
             for a in axes { keptShape[a < 0 ? a + source.count : a] = 1 }
-            return [g.reshaped(keptShape).broadcast(to: source)]
+            return Variable.Cotangents(g.reshaped(keptShape).broadcast(to: source))
         }
     }
 
@@ -35,8 +35,8 @@ extension Variable {
     public func maxAlongLastAxis() -> Variable {
         let (values, indices) = value.maxAlongLastAxis()
         let n = shape.last!
-        return Variable.record("maxLastAxis", values, inputs: [self]) { g, _ in
-            [g.scatterAlongLastAxis(indices: indices, length: n)]
+        return Variable.record("maxLastAxis", values, inputs: Variable.Inputs(self)) { g, _ in
+            Variable.Cotangents(g.scatterAlongLastAxis(indices: indices, length: n))
         }
     }
 
@@ -50,8 +50,8 @@ extension Variable {
         out.withUnsafeMutableBufferPointer { p in
             for r in 0..<indices.count { p[r * length + Int(indices[r])] = src[r] }
         }
-        return Variable.record("scatterLastAxis", out, inputs: [self]) { g, _ in
-            [g.gatherAlongLastAxis(indices: indices)]
+        return Variable.record("scatterLastAxis", out, inputs: Variable.Inputs(self)) { g, _ in
+            Variable.Cotangents(g.gatherAlongLastAxis(indices: indices))
         }
     }
 
@@ -65,8 +65,8 @@ extension Variable {
         out.withUnsafeMutableBufferPointer { p in
             for r in 0..<rows { p[r] = src[r * n + Int(indices[r])] }
         }
-        return Variable.record("gatherLastAxis", out, inputs: [self]) { g, _ in
-            [g.scatterAlongLastAxis(indices: indices, length: n)]
+        return Variable.record("gatherLastAxis", out, inputs: Variable.Inputs(self)) { g, _ in
+            Variable.Cotangents(g.scatterAlongLastAxis(indices: indices, length: n))
         }
     }
 

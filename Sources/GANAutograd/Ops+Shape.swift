@@ -5,7 +5,7 @@ extension Variable {
     /// The same values under a new shape (`-1` inferred once).
     public func reshaped(_ newShape: [Int]) -> Variable {
         let source = shape
-        return Variable.record("reshape", value.reshaped(newShape), inputs: [self]) { g, _ in [g.reshaped(source)] }
+        return Variable.record("reshape", value.reshaped(newShape), inputs: Variable.Inputs(self)) { g, _ in Variable.Cotangents(g.reshaped(source)) }
     }
 
     /// `[N, ...] → [N, product(...)]`.
@@ -17,8 +17,8 @@ extension Variable {
         require(a >= 0 && a < rank && start >= 0 && length >= 0 && start + length <= shape[a],
                      "slice: range \(start)..<\(start + length) on axis \(axis) is outside shape \(shape)")
         let full = shape[a]
-        return Variable.record("slice", value.slice(axis: a, start: start, length: length), inputs: [self]) { g, _ in
-            [g.padded(axis: a, before: start, total: full)]
+        return Variable.record("slice", value.slice(axis: a, start: start, length: length), inputs: Variable.Inputs(self)) { g, _ in
+            Variable.Cotangents(g.padded(axis: a, before: start, total: full))
         }
     }
 
@@ -30,7 +30,7 @@ extension Variable {
         var outShape = shape; outShape[a] = total
         var out = Tensor(zeros: outShape)
         Tensor.copyBlock(from: value, axis: a, sourceStart: 0, to: &out, destinationStart: before, length: n)
-        return Variable.record("pad", out, inputs: [self]) { g, _ in [g.slice(axis: a, start: before, length: n)] }
+        return Variable.record("pad", out, inputs: Variable.Inputs(self)) { g, _ in Variable.Cotangents(g.slice(axis: a, start: before, length: n)) }
     }
 
     /// Row gather: `out[i, ...] = self[indices[i], ...]` (an embedding lookup). Its pullback adds rows back.
@@ -44,7 +44,7 @@ extension Variable {
                 (p.baseAddress! + r * width).update(from: src + i * width, count: width)
             }
         }
-        return Variable.record("gatherRows", out, inputs: [self]) { g, _ in [g.scatterAddRows(indices, rowCount: rows)] }
+        return Variable.record("gatherRows", out, inputs: Variable.Inputs(self)) { g, _ in Variable.Cotangents(g.scatterAddRows(indices, rowCount: rows)) }
     }
 
     /// `out[indices[i], ...] += self[i, ...]` into zeros with `rowCount` rows. Its pullback gathers.
@@ -60,7 +60,7 @@ extension Variable {
                 for k in 0..<width { dst[k] += row[k] }
             }
         }
-        return Variable.record("scatterAddRows", out, inputs: [self]) { g, _ in [g.gatherRows(indices)] }
+        return Variable.record("scatterAddRows", out, inputs: Variable.Inputs(self)) { g, _ in Variable.Cotangents(g.gatherRows(indices)) }
     }
 }
 
@@ -72,8 +72,8 @@ public func concat(_ parts: [Variable], axis: Int) -> Variable {
     var starts = [Int](), offset = 0
     for p in parts { starts.append(offset); offset += p.shape[a] }
     let lengths = parts.map { $0.shape[a] }
-    return Variable.record("concat", out, inputs: parts) { g, need in
-        (0..<parts.count).map { need[$0] ? g.slice(axis: a, start: starts[$0], length: lengths[$0]) : nil }
+    return Variable.record("concat", out, inputs: Variable.Inputs(parts)) { g, need in
+        Variable.Cotangents((0..<parts.count).map { need[$0] ? g.slice(axis: a, start: starts[$0], length: lengths[$0]) : nil })
     }
 }
 

@@ -20,25 +20,30 @@ public final class Variable {
     /// The op that produced this variable ("leaf" for leaves and constants).
     public let opName: String
     /// The recorded op's inputs (empty for leaves and constants).
-    let inputs: [Variable]
+    let inputs: Inputs
     /// The recorded op's map from this variable's cotangent to its inputs'; nil for leaves and
     /// constants. (Kept in the variable itself rather than in a separate node object: one heap
     /// allocation fewer per op.)
     let pullback: Pullback?
 
     /// `pullback(cotangent, needed)`: the cotangent for each input, nil where not `needed`.
-    public typealias Pullback = (_ cotangent: Variable, _ needed: NeededInputs) -> [Variable?]
+    public typealias Pullback = (_ cotangent: Variable, _ needed: NeededInputs) -> Cotangents
+
+    /// A recorded op's inputs, `Inputs(x, w)`.
+    public typealias Inputs = SmallList<Variable>
+    /// A pullback's cotangents, one per input in order, nil where not needed: `Cotangents(dx, nil)`.
+    public typealias Cotangents = SmallList<Variable?>
 
     /// A leaf (a parameter when `requiresGradient`, a constant otherwise).
     public init(_ value: Tensor, requiresGradient: Bool = false) {
         self.value = value
         self.requiresGradient = requiresGradient
         self.opName = "leaf"
-        self.inputs = []
+        self.inputs = Inputs()
         self.pullback = nil
     }
 
-    init(value: Tensor, op: String, inputs: [Variable], pullback: @escaping Pullback) {
+    init(value: Tensor, op: String, inputs: Inputs, pullback: @escaping Pullback) {
         self.value = value
         self.requiresGradient = true
         self.opName = op
@@ -57,16 +62,64 @@ public final class Variable {
     /// gradients of gradients work.
     ///
     /// `inputs` and `pullback` are evaluated only when the op is recorded: with gradients off
-    /// (inference, a backward pass without `createGraph`) neither the array nor the closure's
-    /// context is allocated.
+    /// (inference, a backward pass without `createGraph`) the closure's context is not
+    /// allocated.
     public static func record(
-        _ op: String, _ value: Tensor, inputs: @autoclosure () -> [Variable],
+        _ op: String, _ value: Tensor, inputs: @autoclosure () -> Inputs,
         pullback: @autoclosure () -> Pullback
     ) -> Variable {
         guard GradientMode.isEnabled else { return Variable(value) }
         let inputs = inputs()
         guard inputs.contains(where: { $0.requiresGradient }) else { return Variable(value) }
         return Variable(value: value, op: op, inputs: inputs, pullback: pullback())
+    }
+}
+
+/// Up to three elements held inline and any more in an array: an op's inputs and its pullback's
+/// cotangents, formed for every op of every step without a heap allocation (an array literal, or
+/// a variadic argument list, allocates its buffer each time; only `concat` of more than three
+/// parts uses the array).
+public struct SmallList<Element>: RandomAccessCollection {
+    private var first: Element?, second: Element?, third: Element?
+    private var rest: [Element] = []
+    public private(set) var count = 0
+
+    /// No elements.
+    public init() {}
+    public init(_ a: Element) { first = a; count = 1 }
+    public init(_ a: Element, _ b: Element) { first = a; second = b; count = 2 }
+    public init(_ a: Element, _ b: Element, _ c: Element) { first = a; second = b; third = c; count = 3 }
+    /// The elements of `all`, in order.
+    public init(_ all: [Element]) {
+        count = all.count
+        if count > 0 { first = all[0] }
+        if count > 1 { second = all[1] }
+        if count > 2 { third = all[2] }
+        if count > 3 { rest = Array(all[3...]) }
+    }
+
+    /// Adds `e` after the others.
+    public mutating func append(_ e: Element) {
+        switch count {
+        case 0: first = e
+        case 1: second = e
+        case 2: third = e
+        default: rest.append(e)
+        }
+        count += 1
+    }
+
+    public var startIndex: Int { 0 }
+    public var endIndex: Int { count }
+
+    public subscript(i: Int) -> Element {
+        require(i >= 0 && i < count, "SmallList: index \(i) outside 0..<\(count)")
+        switch i {
+        case 0: return first!
+        case 1: return second!
+        case 2: return third!
+        default: return rest[i - 3]
+        }
     }
 }
 

@@ -28,9 +28,9 @@ final class GraphTests: XCTestCase {
         final class Log { var asked: [NeededInputs] = [] }
         let log = Log()
         func tracked(_ a: Variable, _ b: Variable) -> Variable {
-            Variable.record("tracked", a.value * b.value, inputs: [a, b]) { g, need in
+            Variable.record("tracked", a.value * b.value, inputs: Variable.Inputs(a, b)) { g, need in
                 log.asked.append(need)
-                return [need[0] ? g * b : nil, need[1] ? g * a : nil]
+                return Variable.Cotangents(need[0] ? g * b : nil, need[1] ? g * a : nil)
             }
         }
         let generatorWeight = randomVariable([3], seed: 54)
@@ -48,10 +48,10 @@ final class GraphTests: XCTestCase {
         let count = Count()
         func op(_ a: Variable) -> Variable {
             Variable.record(
-                "counted", a.value * 2, inputs: { count.inputs += 1; return [a] }(),
+                "counted", a.value * 2, inputs: { count.inputs += 1; return Variable.Inputs(a) }(),
                 pullback: { () -> Variable.Pullback in
                     count.pullbacks += 1
-                    return { g, _ in [g * 2] }
+                    return { g, _ in Variable.Cotangents(g * 2) }
                 }())
         }
         let parameter = randomVariable([3], seed: 60)
@@ -63,6 +63,26 @@ final class GraphTests: XCTestCase {
         XCTAssertEqual([count.inputs, count.pullbacks], [2, 1])
         XCTAssertEqual(y.opName, "counted")
         XCTAssertEqual(gradients(of: y.sum(), wrt: [parameter])[0].value, Tensor(shape: [3], repeating: 2))
+    }
+
+    /// An op's inputs and cotangents: up to three inline, more in the array, in order, however
+    /// they are built.
+    func testSmallListKeepsItsElementsInOrder() {
+        let v = (0..<6).map { Variable(Tensor(scalar: Float($0))) }
+        for n in 0...6 {
+            let built = Variable.Inputs(Array(v[..<n]))
+            var appended = Variable.Inputs()
+            for x in v[..<n] { appended.append(x) }
+            for list in [built, appended] {
+                XCTAssertEqual(list.count, n)
+                XCTAssertEqual(list.map { ObjectIdentifier($0) }, v[..<n].map { ObjectIdentifier($0) }, "\(n) elements")
+            }
+        }
+        XCTAssertEqual(Variable.Inputs(v[0], v[1], v[2]).map(\.value.item), [0, 1, 2])
+        let cotangents = Variable.Cotangents(nil, v[4])
+        XCTAssertEqual(cotangents.count, 2)
+        XCTAssertNil(cotangents[0])
+        XCTAssertTrue(cotangents[1] === v[4])
     }
 
     func testNeededInputsBeyondSixtyFour() {
