@@ -80,30 +80,31 @@ public final class Variable {
 /// a variadic argument list, allocates its buffer each time; only `concat` of more than three
 /// parts uses the array).
 public struct SmallList<Element>: RandomAccessCollection {
-    private var first: Element?, second: Element?, third: Element?
+    /// Elements 0, 1 and 2 (nil past `count`), then the rest.
+    private var e0: Element?, e1: Element?, e2: Element?
     private var rest: [Element] = []
     public private(set) var count = 0
 
     /// No elements.
     public init() {}
-    public init(_ a: Element) { first = a; count = 1 }
-    public init(_ a: Element, _ b: Element) { first = a; second = b; count = 2 }
-    public init(_ a: Element, _ b: Element, _ c: Element) { first = a; second = b; third = c; count = 3 }
+    public init(_ a: Element) { e0 = a; count = 1 }
+    public init(_ a: Element, _ b: Element) { e0 = a; e1 = b; count = 2 }
+    public init(_ a: Element, _ b: Element, _ c: Element) { e0 = a; e1 = b; e2 = c; count = 3 }
     /// The elements of `all`, in order.
     public init(_ all: [Element]) {
         count = all.count
-        if count > 0 { first = all[0] }
-        if count > 1 { second = all[1] }
-        if count > 2 { third = all[2] }
+        if count > 0 { e0 = all[0] }
+        if count > 1 { e1 = all[1] }
+        if count > 2 { e2 = all[2] }
         if count > 3 { rest = Array(all[3...]) }
     }
 
     /// Adds `e` after the others.
     public mutating func append(_ e: Element) {
         switch count {
-        case 0: first = e
-        case 1: second = e
-        case 2: third = e
+        case 0: e0 = e
+        case 1: e1 = e
+        case 2: e2 = e
         default: rest.append(e)
         }
         count += 1
@@ -115,9 +116,9 @@ public struct SmallList<Element>: RandomAccessCollection {
     public subscript(i: Int) -> Element {
         require(i >= 0 && i < count, "SmallList: index \(i) outside 0..<\(count)")
         switch i {
-        case 0: return first!
-        case 1: return second!
-        case 2: return third!
+        case 0: return e0!
+        case 1: return e1!
+        case 2: return e2!
         default: return rest[i - 3]
         }
     }

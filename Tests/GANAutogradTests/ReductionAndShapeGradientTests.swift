@@ -51,6 +51,8 @@ final class ReductionAndShapeGradientTests: XCTestCase {
         let b = randomVariable([2, 1, 5], seed: 14)
         assertGradientsMatchFiniteDifferences(wrt: [a]) { a.reshaped([5, -1]) }
         assertGradientsMatchFiniteDifferences(wrt: [a, b], "concat axis 1") { concat([a, b, a], axis: 1) }
+        // Five parts: inputs and cotangents past the three an op holds inline.
+        assertGradientsMatchFiniteDifferences(wrt: [a, b], "concat of five") { concat([b, a, b, b, a], axis: 1) }
         assertGradientsMatchFiniteDifferences(wrt: [a]) { a.slice(axis: 2, start: 1, length: 3) }
         assertGradientsMatchFiniteDifferences(wrt: [b]) { b.padded(axis: 1, before: 2, total: 4) }
         let c = concat([Variable(Tensor(shape: [1, 2], values: [1, 2])), Variable(Tensor(shape: [1, 1], values: [3]))], axis: 1)
