@@ -13,7 +13,9 @@ final class AllocationTests: XCTestCase {
     func testWarmKernelsAllocateNothing() throws {
         #if os(Linux)
         if ProcessInfo.processInfo.environment["SWIFTGAN_TEST_MALLOC_COUNT"] == "child" { return countInThisProcess() }
-        let counter = try buildCounter()
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("swiftgan-malloc-count-\(getpid())")
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let counter = try buildCounter(in: folder)
         try assertPassesInFreshProcess("GANTensorTests.AllocationTests/testWarmKernelsAllocateNothing",
                                        environment: ["SWIFTGAN_TEST_MALLOC_COUNT": "child", "LD_PRELOAD": counter], "count")
         #else
@@ -22,11 +24,10 @@ final class AllocationTests: XCTestCase {
     }
 
     #if os(Linux)
-    /// `bench/malloc_count.c` built into a shared library in a temporary folder.
-    private func buildCounter() throws -> String {
+    /// `bench/malloc_count.c` built into a shared library in `folder`; its path.
+    private func buildCounter(in folder: URL) throws -> String {
         let source = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
             .appendingPathComponent("../../bench/malloc_count.c").standardizedFileURL.path
-        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("swiftgan-malloc-count-\(getpid())")
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
         let library = folder.appendingPathComponent("malloc_count.so").path
         for compiler in ["cc", "clang", "gcc"] {
