@@ -1,5 +1,6 @@
 @testable import GAN
 import Foundation
+import GANTestSupport
 import XCTest
 
 /// Nothing a user trained is lost: kills, corrupt checkpoints, divergence and bad flags.
@@ -337,5 +338,34 @@ final class RobustnessTests: XCTestCase {
         XCTAssertEqual(status, 0, output)
         let report = try String(contentsOfFile: folder + "/mixture.json", encoding: .utf8)
         XCTAssertTrue(report.contains("\"modesCovered\"") && report.contains("\"modeCount\" : 8"), report)
+    }
+
+    /// A classifier below the evaluation protocol's 99% does not replace the one at `--out`: it is
+    /// saved beside it, the command fails naming both files and both accuracies, and the old
+    /// file is untouched; `--force` replaces it; with nothing at `--out` it is saved with a
+    /// warning. (Trained on 640 images for speed: about 60% accuracy.)
+    func testClassifierBelowProtocolDoesNotReplaceTheSavedOne() throws {
+        guard let mnist = sharedMNISTDirectory() else { throw XCTSkip("MNIST not found beside the checkout") }
+        let folder = temporaryFolder(self), out = folder + "/mnist-cnn.safetensors"
+        let aside = folder + "/mnist-cnn.below-99.safetensors"
+        let base = ["classifier", "train", "--epochs", "1", "--train-images", "640", "--out", out,
+                    "--data-dir", (mnist as NSString).deletingLastPathComponent]
+        let first = try gan(base)
+        XCTAssertEqual(first.status, 0, first.output)
+        XCTAssertTrue(first.output.contains("warning: test accuracy below the 99.0%"), first.output)
+        let saved = try Data(contentsOf: URL(fileURLWithPath: out))
+
+        let second = try gan(base + ["--seed", "2"])
+        XCTAssertNotEqual(second.status, 0, second.output)
+        XCTAssertTrue(second.output.contains("below the 99.0% the evaluation protocol asks for; kept the classifier at \(out) ("), second.output)
+        XCTAssertTrue(second.output.contains("saved the new one to \(aside)") && second.output.contains("--force"), second.output)
+        XCTAssertEqual(try Data(contentsOf: URL(fileURLWithPath: out)), saved, "the saved classifier is untouched")
+        let (_, asideAccuracy) = try FeatureClassifier.load(path: aside)
+        XCTAssertLessThan(asideAccuracy, 0.99)
+
+        let forced = try gan(base + ["--seed", "2", "--force"])
+        XCTAssertEqual(forced.status, 0, forced.output)
+        XCTAssertNotEqual(try Data(contentsOf: URL(fileURLWithPath: out)), saved, "--force replaces it")
+        XCTAssertEqual(try FeatureClassifier.load(path: out).testAccuracy, asideAccuracy, "the same seed trains the same classifier")
     }
 }
