@@ -84,9 +84,7 @@ public enum Parallel {
         if workers <= 1 || threadCount <= 1 {
             for w in 0..<max(workers, 0) { body(w) }
         } else {
-            withoutActuallyEscaping(body) { body in
-                WorkerPool.shared.run(workers, threads: threadCount, ClosureShares(body: body))
-            }
+            WorkerPool.shared.run(workers, threads: threadCount, body)
         }
     }
 }

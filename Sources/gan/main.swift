@@ -459,11 +459,16 @@ struct Classifier: ParsableCommand {
         func run() throws {
             try reportingErrors {
                 guard (1...1_000).contains(epochs) else { throw ConfigError(field: "--epochs", problem: "must be in 1...1000, got \(epochs)") }
+                // The lower bound before 47 MB are read; the upper once the set's size is known.
+                func badTrainImages(_ n: Int, _ limit: Int) -> ConfigError {
+                    ConfigError(field: "--train-images", problem: "must be in 64...\(limit) (one batch at least), got \(n)")
+                }
+                if let n = trainImages, n < 64 { throw badTrainImages(n, 60_000) }
                 let dir = try mnistDirectory(dataDir)
                 var train = try MNIST.load(directory: dir, split: .train)
                 let test = try MNIST.load(directory: dir, split: .test)
                 if let n = trainImages {
-                    guard (64...train.count).contains(n) else { throw ConfigError(field: "--train-images", problem: "must be in 64...\(train.count) (one batch at least), got \(n)") }
+                    guard n <= train.count else { throw badTrainImages(n, train.count) }
                     train = LabeledImages(images: train.images.slice(axis: 0, start: 0, length: n), labels: Array(train.labels[..<n]), classCount: train.classCount)
                 }
                 let started = Date()
