@@ -24,6 +24,9 @@ public struct CheckpointState: Codable, Sendable {
     var intervalStatistics: StatisticsAccumulator?
     public var bestQuality: Double?
     public var bestStep: Int?
+    /// Whether the best checkpoint's fixed-noise samples were collapsed (absent in checkpoints
+    /// written before it was recorded, which resume as not collapsed).
+    public var bestCollapsed: Bool?
     /// The quality signal measured at this checkpoint (higher is better).
     public var quality: Double?
     public var config: TrainingConfig

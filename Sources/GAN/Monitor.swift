@@ -99,6 +99,13 @@ public struct AlarmMonitor: Codable, Sendable {
         self.logistic = logistic
     }
 
+    /// True when samples whose mean pairwise distance is `diversity` count as collapsed against
+    /// real data's `realDiversity`: below 30% of it (the `mode-collapse` alarm's reading, which
+    /// the best checkpoint also consults).
+    public static func isCollapsed(diversity: Float, realDiversity: Float) -> Bool {
+        realDiversity > 0 && diversity < 0.3 * realDiversity
+    }
+
     /// The `non-finite` alarm for a record holding a NaN or infinite loss or gradient norm. Raised
     /// for every such step: training never averages over one (no update is applied).
     public static func nonFiniteAlarm(_ r: MetricsRecord) -> RaisedAlarm {
@@ -126,7 +133,7 @@ public struct AlarmMonitor: Codable, Sendable {
             raised[.coinFlip] = RaisedAlarm(kind: .coinFlip, message: "D(x) \(r.dReal) and D(G(z)) \(r.dFake) have stayed at a coin flip for \(coinFlipStreak) intervals: D's feedback is noise",
                                             remedy: "stop here (the best checkpoint is kept) or lower both learning rates")
         }
-        if let d = r.diversity, let real = r.realDiversity, real > 0, d < 0.3 * real { collapseStreak += 1 } else if r.diversity != nil { collapseStreak = 0 }
+        if let d = r.diversity, let real = r.realDiversity, Self.isCollapsed(diversity: d, realDiversity: real) { collapseStreak += 1 } else if r.diversity != nil { collapseStreak = 0 }
         if collapseStreak >= 2, let d = r.diversity, let real = r.realDiversity {
             raised[.modeCollapse] = RaisedAlarm(kind: .modeCollapse, message: "fixed-noise samples are nearly alike (mean pairwise distance \(d) vs \(real) for real data)",
                                                 remedy: "roll back to the best checkpoint, lower G's learning rate, add label smoothing or instance noise, or use the hinge or least-squares loss")
