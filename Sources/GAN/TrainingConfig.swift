@@ -111,9 +111,11 @@ public struct TrainingConfig: Codable, Equatable, Sendable {
             c.lrMinimum = 1e-6
             c.update = .simultaneous
             c.dLossScale = 0.5
+            // U(±√3), zero mean and unit variance, for both: mnist.yaml's noise. Mirza &
+            // Osindero's text gives the unit hypercube [0, 1]^100, with which the conditional G
+            // ignores z (a deliberate deviation; README, "Results").
             c.noise = .uniform
-            if model == .mlp { c.noiseLow = -Float(3).squareRoot(); c.noiseHigh = Float(3).squareRoot() }
-            else { c.noiseLow = 0; c.noiseHigh = 1 }
+            c.noiseLow = -Float(3).squareRoot(); c.noiseHigh = Float(3).squareRoot()
             c.epochs = 100
         case .dcgan, .cdcgan:
             // Radford et al. 2015 with pytorch/examples' loop (protocols.md §2).

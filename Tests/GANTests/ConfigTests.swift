@@ -24,7 +24,9 @@ final class ConfigTests: XCTestCase {
         XCTAssertEqual(mlp.update, .simultaneous)
         XCTAssertEqual(mlp.lrDecayFactor, 1.000004)
         XCTAssertEqual(mlp.noiseHigh, Float(3).squareRoot())
-        XCTAssertEqual(TrainingConfig.preset(.cgan).noiseLow, 0)
+        // The conditional recipe takes mlp's noise, not its paper's U(0, 1) (a documented deviation).
+        XCTAssertEqual(TrainingConfig.preset(.cgan).noiseLow, -Float(3).squareRoot())
+        XCTAssertEqual(TrainingConfig.preset(.cgan).noiseHigh, Float(3).squareRoot())
         let dcgan = TrainingConfig.preset(.dcgan)
         XCTAssertEqual(dcgan.lrG, 2e-4)
         XCTAssertEqual(dcgan.beta1D, 0.5)
