@@ -274,6 +274,15 @@ public final class TrainingRun {
         return meanPairwiseDistance(trainer.sample(z: fixedNoise.slice(axis: 0, start: 0, length: 64), labels: nil))
     }
 
+    /// Whether the fixed-noise samples read as collapsed now (``AlarmMonitor/isCollapsed(diversity:realDiversity:)``),
+    /// from the diversity logged at this step when there is one (checkpoint steps are usually
+    /// logging steps, and the weights have not changed since), else measured.
+    func samplesAreCollapsed() -> Bool {
+        guard let realDiversity else { return false }
+        let logged = history.last.flatMap { $0.step == trainer.step && !$0.isNonFiniteStep ? $0.diversity : nil }
+        return AlarmMonitor.isCollapsed(diversity: logged ?? sampleDiversity(), realDiversity: realDiversity)
+    }
+
     /// The fixed-noise grid (one row per class for conditional models; a scatter for 2-D data).
     func writeGrid(_ path: String) throws {
         if let mixture = trainer.data.mixture {
@@ -309,9 +318,7 @@ public final class TrainingRun {
     /// the checkpoint just written is always kept.
     public func saveCheckpoint() throws {
         let t = trainer
-        let candidate = BestCheckpoint(
-            quality: measureQuality(), step: t.step,
-            collapsed: realDiversity.map { AlarmMonitor.isCollapsed(diversity: sampleDiversity(), realDiversity: $0) } ?? false)
+        let candidate = BestCheckpoint(quality: measureQuality(), step: t.step, collapsed: samplesAreCollapsed())
         let isBest = candidate.replaces(best)
         if isBest { best = candidate }
         let state = CheckpointState(
